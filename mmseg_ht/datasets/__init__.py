@@ -1,0 +1,1 @@
+"""Datasets of ultrasound segmentation/classification sets and their converters."""

@@ -1,0 +1,1 @@
+"""Training/test-time hooks and engine pieces."""

@@ -1,0 +1,1 @@
+"""Evaluation metrics (Dice, IoU, HD95, ASD)."""

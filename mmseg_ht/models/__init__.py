@@ -1,0 +1,2 @@
+"""Models: CLIPViT backbone, adapters and task heads."""
+from . import adapters, backbones, heads  # noqa: F401

@@ -1,0 +1,181 @@
+"""CLIPViT: a frozen open_clip image tower with parameter-efficient adapters.
+
+The backbone builds the tower (``towers``), loads local pretrained weights
+strictly and safely (``pretrained``), freezes it, attaches one adapter per
+selected block, and runs the blocks itself so it can hand out intermediate
+token maps and stop after the last block a task needs. CLIP's mean/std
+normalisation happens here, once, from the tower's own constants: feed it
+RGB images in 0–255 (the data preprocessor only converts BGR→RGB).
+"""
+import copy
+import warnings
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.logging import MMLogger
+from mmengine.model import BaseModule
+from mmseg.registry import MODELS
+
+from mmseg_ht.models.adapters import LoRAModule
+from mmseg_ht.registry import ADAPTERS
+from .adapter_checkpoint import load_adapter_checkpoint
+from .parameter_report import log_parameter_report
+from .pretrained import load_pretrained_image_tower
+from .tower_families import family_of
+from .towers import ArchSpec, build_image_tower
+
+OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+RANDOM_INIT_WARNING = (
+    '\n' + '!' * 78 + '\n'
+    'CLIPViT: no pretrained weights given (model.backbone.pretrained=None).\n'
+    'The image tower is RANDOMLY INITIALISED and frozen: results will be\n'
+    'meaningless for anything but smoke tests. Set pretrained to a local\n'
+    'CLIP weights file (see README, "Pretrained weights").\n' + '!' * 78)
+
+
+@MODELS.register_module()
+class CLIPViT(BaseModule):
+    """Frozen CLIP image tower + adapters, returning multi-level token maps.
+
+    Args:
+        arch: open_clip model name or model-config dict (see ``towers``).
+        pretrained: local weights file; None → random init with a warning.
+        out_indices: 0-based blocks whose outputs are returned as
+            (B, D, h, w) maps, in this order (paper: 3, 6, 9).
+        adapter: adapter config, e.g. ``dict(type='HTAdapter', bottleneck=64,
+            blocks='all')``; ``blocks`` is 'all' or a list of block indices.
+            None → frozen tower only (the paper's baseline).
+        adapter_checkpoint: safetensors file of adapter weights (e.g. from the
+            contrastive stage), loaded after the adapters are attached.
+        out_pooled: also return the pooled, projected image embedding (B, E)
+            as the last output; all blocks then run.
+        frozen: freeze the tower (True in every paper experiment).
+        normalize: apply CLIP mean/std to 0–255 RGB inputs.
+    """
+
+    def __init__(self,
+                 arch: ArchSpec = 'ViT-B-16-quickgelu',
+                 pretrained: Optional[str] = None,
+                 out_indices: Sequence[int] = (3, 6, 9),
+                 adapter: Optional[Dict] = None,
+                 adapter_checkpoint: Optional[str] = None,
+                 out_pooled: bool = False,
+                 frozen: bool = True,
+                 normalize: bool = True,
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.arch_name = arch if isinstance(arch, str) else 'custom'
+        self.tower = build_image_tower(arch)
+        self.family = family_of(self.tower)
+        self._load_or_warn(pretrained)
+        self.frozen = frozen
+        if frozen:
+            self.tower.requires_grad_(False)
+
+        num_blocks = len(self.family.blocks(self.tower))
+        self.out_indices = self._check_out_indices(out_indices, num_blocks)
+        self.out_pooled = out_pooled
+        self.num_blocks_run = num_blocks if out_pooled else max(self.out_indices) + 1
+        self.adapters = nn.ModuleDict()
+        self._attach_adapters(adapter)
+        if adapter_checkpoint:
+            load_adapter_checkpoint(self, adapter_checkpoint)
+
+        mean = torch.tensor(getattr(self.tower, 'image_mean', None) or OPENAI_CLIP_MEAN) * 255
+        std = torch.tensor(getattr(self.tower, 'image_std', None) or OPENAI_CLIP_STD) * 255
+        self.normalize = normalize
+        self.register_buffer('pixel_mean', mean.view(1, 3, 1, 1), persistent=False)
+        self.register_buffer('pixel_std', std.view(1, 3, 1, 1), persistent=False)
+        log_parameter_report(self)
+
+    # ---------------------------------------------------------------- build
+    def _load_or_warn(self, pretrained: Optional[str]) -> None:
+        if pretrained:
+            load_pretrained_image_tower(self.tower, pretrained, self.arch_name)
+            MMLogger.get_current_instance().info(f'CLIPViT: loaded {pretrained}')
+        else:
+            MMLogger.get_current_instance().warning(RANDOM_INIT_WARNING)
+            warnings.warn('CLIPViT: image tower randomly initialised (no pretrained weights)',
+                          stacklevel=2)
+
+    @staticmethod
+    def _check_out_indices(out_indices: Sequence[int], num_blocks: int) -> Tuple[int, ...]:
+        out_indices = tuple(int(i) for i in out_indices)
+        if not out_indices or any(not 0 <= i < num_blocks for i in out_indices):
+            raise ValueError(f'out_indices must be block indices in [0, {num_blocks - 1}], '
+                             f'got {out_indices}')
+        return out_indices
+
+    def adapter_block_indices(self, blocks: Union[str, Sequence[int]]) -> List[int]:
+        """Resolve the ``blocks`` key of an adapter config to block indices."""
+        num_blocks = len(self.family.blocks(self.tower))
+        if blocks == 'all':
+            return list(range(num_blocks))
+        indices = sorted(int(i) for i in blocks)
+        if any(not 0 <= i < num_blocks for i in indices):
+            raise ValueError(f'adapter blocks must lie in [0, {num_blocks - 1}], got {indices}')
+        return indices
+
+    def _attach_adapters(self, adapter: Optional[Dict]) -> None:
+        if not adapter:
+            return
+        adapter = copy.deepcopy(adapter)
+        blocks = self.family.blocks(self.tower)
+        geometry = dict(dim=self.family.width(self.tower),
+                        grid_size=self.family.grid_size(self.tower),
+                        num_prefix_tokens=self.family.num_prefix_tokens(self.tower))
+        for index in self.adapter_block_indices(adapter.pop('blocks', 'all')):
+            module = ADAPTERS.build(adapter, default_args=geometry)
+            module.attach(blocks[index])
+            if module.acts_on_output:
+                self.adapters[str(index)] = module
+
+    # ---------------------------------------------------------------- modes
+    def train(self, mode: bool = True) -> 'CLIPViT':
+        """Keep a frozen tower in eval mode (dropout off); adapters follow ``mode``."""
+        super().train(mode)
+        if self.frozen:
+            self.tower.eval()
+            for module in self.tower.modules():
+                if isinstance(module, LoRAModule):
+                    module.train(mode)
+        return self
+
+    # -------------------------------------------------------------- forward
+    def _check_input(self, images: torch.Tensor) -> None:
+        expected = self.family.image_size(self.tower)
+        if tuple(images.shape[-2:]) != expected:
+            raise ValueError(
+                f'CLIPViT expects {expected[0]}x{expected[1]} inputs (its position '
+                f'embedding is not interpolated), got {tuple(images.shape[-2:])}: '
+                'resize/crop to that size in the data pipeline.')
+
+    def tokens_to_map(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Drop prefix tokens and reshape (B, prefix + h·w, D) → (B, D, h, w)."""
+        h, w = self.family.grid_size(self.tower)
+        patches = tokens[:, self.family.num_prefix_tokens(self.tower):]
+        return patches.transpose(1, 2).reshape(tokens.shape[0], -1, h, w)
+
+    def forward(self, images: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """Return the maps of ``out_indices`` (+ the pooled embedding if ``out_pooled``)."""
+        self._check_input(images)
+        if self.normalize:
+            images = (images - self.pixel_mean) / self.pixel_std
+        # Frozen blocks before the first adapter record no autograd graph by
+        # themselves: none of their inputs or parameters requires grad.
+        blocks = self.family.blocks(self.tower)
+        tokens = self.family.embed(self.tower, images)
+        taken = {}
+        for index in range(self.num_blocks_run):
+            tokens = blocks[index](tokens)
+            if str(index) in self.adapters:
+                tokens = self.adapters[str(index)](tokens)
+            if index in self.out_indices:
+                taken[index] = self.tokens_to_map(tokens)
+        result = tuple(taken[i] for i in self.out_indices)
+        if self.out_pooled:
+            result += (self.family.pool(self.tower, tokens),)
+        return result

@@ -1,0 +1,91 @@
+"""Loading of weight files that never executes code hidden in a pickle.
+
+Pretrained towers and adapter checkpoints are untrusted input: they are read
+as safetensors, as plain tensor state dicts with ``torch.load(weights_only=True)``,
+or (OpenAI's released ``.pt`` files) as TorchScript archives, whose loader
+unpickles only TorchScript's own types.
+"""
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Dict, Union
+
+import torch
+
+PathLike = Union[str, Path]
+
+
+class UnsafeWeightsError(RuntimeError):
+    """A weights file needs arbitrary Python objects (code) to be unpickled."""
+
+
+class WeightsFormatError(ValueError):
+    """A weights file could be read but holds no state dict of tensors."""
+
+
+def _is_torchscript_archive(path: Path) -> bool:
+    """TorchScript archives are zip files with a ``<name>/code/`` folder."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any('/code/' in name for name in archive.namelist())
+
+
+def _unwrap_state_dict(obj: object, path: Path) -> Dict[str, torch.Tensor]:
+    """Find the tensor state dict inside common checkpoint wrappers."""
+    for key in ('state_dict', 'model', 'module'):
+        if isinstance(obj, Mapping) and isinstance(obj.get(key), Mapping):
+            obj = obj[key]
+            break
+    if not isinstance(obj, Mapping):
+        raise WeightsFormatError(
+            f'{path}: expected a state dict (a mapping of names to tensors), '
+            f'found {type(obj).__name__}.')
+    tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
+    if not tensors:
+        raise WeightsFormatError(f'{path}: the file holds no tensors.')
+    if all(k.startswith('module.') for k in tensors):
+        tensors = {k[len('module.'):]: v for k, v in tensors.items()}
+    return tensors
+
+
+def load_state_dict_safely(path: PathLike) -> Dict[str, torch.Tensor]:
+    """Read a tensor state dict from safetensors, torch or TorchScript files.
+
+    Raises FileNotFoundError for a missing file, UnsafeWeightsError when a
+    pickle would need arbitrary globals (possibly code) to load, and
+    WeightsFormatError when no state dict is inside.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f'weights file not found: {path}. Give the path of a local file '
+            '(weights are never downloaded at run time).')
+    if path.suffix == '.safetensors':
+        from safetensors.torch import load_file
+        return _unwrap_state_dict(load_file(str(path), device='cpu'), path)
+    if _is_torchscript_archive(path):
+        return _unwrap_state_dict(
+            torch.jit.load(str(path), map_location='cpu').state_dict(), path)
+    try:
+        obj = torch.load(str(path), map_location='cpu', weights_only=True)
+    except Exception as err:  # torch raises UnpicklingError or RuntimeError
+        if 'weights_only' in str(err) or 'Unsupported global' in str(err):
+            raise UnsafeWeightsError(
+                f'{path}: refused to load — the file contains Python objects '
+                'other than tensors, and unpickling them could run arbitrary '
+                'code. Convert it to a plain state dict or safetensors on a '
+                'machine you trust (see README, "Troubleshooting").') from err
+        raise WeightsFormatError(f'{path}: not a readable weights file ({err}).') from err
+    return _unwrap_state_dict(obj, path)
+
+
+def save_state_dict_safely(state_dict: Mapping, path: PathLike,
+                           metadata: Union[Dict[str, str], None] = None) -> Path:
+    """Write a tensor state dict as safetensors (contiguous CPU copies)."""
+    from safetensors.torch import save_file
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in state_dict.items()}
+    save_file(tensors, str(path), metadata=metadata)
+    return path

@@ -1,0 +1,1 @@
+"""mmseg_ht test suite."""
