@@ -7,7 +7,6 @@ token maps and stop after the last block a task needs. CLIP's mean/std
 normalisation happens here, once, from the tower's own constants: feed it
 RGB images in 0–255 (the data preprocessor only converts BGR→RGB).
 """
-import copy
 import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -17,8 +16,7 @@ from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 
-from mmseg_ht.models.adapters import LoRAModule
-from mmseg_ht.registry import ADAPTERS
+from mmseg_ht.models.adapters.attach import attach_adapters, train_adapters_only
 from .adapter_checkpoint import load_adapter_checkpoint
 from .parameter_report import log_parameter_report
 from .pretrained import load_pretrained_image_tower
@@ -109,39 +107,28 @@ class CLIPViT(BaseModule):
                              f'got {out_indices}')
         return out_indices
 
-    def adapter_block_indices(self, blocks: Union[str, Sequence[int]]) -> List[int]:
-        """Resolve the ``blocks`` key of an adapter config to block indices."""
-        num_blocks = len(self.family.blocks(self.tower))
-        if blocks == 'all':
-            return list(range(num_blocks))
-        indices = sorted(int(i) for i in blocks)
-        if any(not 0 <= i < num_blocks for i in indices):
-            raise ValueError(f'adapter blocks must lie in [0, {num_blocks - 1}], got {indices}')
-        return indices
-
     def _attach_adapters(self, adapter: Optional[Dict]) -> None:
         if not adapter:
             return
-        adapter = copy.deepcopy(adapter)
         blocks = self.family.blocks(self.tower)
         geometry = dict(dim=self.family.width(self.tower),
                         grid_size=self.family.grid_size(self.tower),
                         num_prefix_tokens=self.family.num_prefix_tokens(self.tower))
-        for index in self.adapter_block_indices(adapter.pop('blocks', 'all')):
-            module = ADAPTERS.build(adapter, default_args=geometry)
-            module.attach(blocks[index])
-            if module.acts_on_output:
-                self.adapters[str(index)] = module
+        for index, module in attach_adapters(blocks, adapter, geometry).items():
+            self.adapters[str(index)] = module
+        for index in range(self.num_blocks_run, len(blocks)):
+            # Never run, so never reaches a loss: keep it out of the optimizer
+            # (and DDP's unused-parameter check). Its weights still load/export.
+            blocks[index].requires_grad_(False)
+            if str(index) in self.adapters:
+                self.adapters[str(index)].requires_grad_(False)
 
     # ---------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> 'CLIPViT':
         """Keep a frozen tower in eval mode (dropout off); adapters follow ``mode``."""
         super().train(mode)
         if self.frozen:
-            self.tower.eval()
-            for module in self.tower.modules():
-                if isinstance(module, LoRAModule):
-                    module.train(mode)
+            train_adapters_only(self.tower, mode)
         return self
 
     # -------------------------------------------------------------- forward

@@ -23,7 +23,11 @@ def _adapter_parameters_of_block(backbone: nn.Module, index: int) -> int:
 
 
 def backbone_parameter_rows(backbone: nn.Module) -> List[Dict]:
-    """One row for the tower and one per adapted block, saying whether it is ever run."""
+    """One row for the tower and one per group of adapted blocks.
+
+    Adapters after the last block a task needs are never run; the backbone
+    keeps them frozen, and the report says so.
+    """
     tower_frozen = sum(p.numel() for name, p in backbone.tower.named_parameters()
                        if '.lora_' not in '.' + name)
     rows = [dict(module='tower (pretrained, frozen)', trainable=0, frozen=tower_frozen, runs='yes')]
@@ -32,7 +36,7 @@ def backbone_parameter_rows(backbone: nn.Module) -> List[Dict]:
         count = _adapter_parameters_of_block(backbone, index)
         if not count:
             continue
-        runs = 'yes' if index < backbone.num_blocks_run else 'no (after the last output block)'
+        runs = 'yes' if index < backbone.num_blocks_run else 'no: after the last output block (kept frozen)'
         last = groups[-1] if groups else None
         if last and last['per_block'] == count and last['runs'] == runs and last['blocks'][-1] == index - 1:
             last['blocks'].append(index)
@@ -41,8 +45,9 @@ def backbone_parameter_rows(backbone: nn.Module) -> List[Dict]:
     for group in groups:
         first, last, n = group['blocks'][0], group['blocks'][-1], len(group['blocks'])
         where = f'block {first}' if n == 1 else f'blocks {first}-{last} ({n} x {group["per_block"]:,})'
-        rows.append(dict(module=f'adapters @ {where}', trainable=n * group['per_block'],
-                         frozen=0, runs=group['runs']))
+        runs_now = group['runs'] == 'yes'
+        rows.append(dict(module=f'adapters @ {where}', trainable=n * group['per_block'] if runs_now else 0,
+                         frozen=0 if runs_now else n * group['per_block'], runs=group['runs']))
     return rows
 
 
@@ -53,7 +58,7 @@ def log_parameter_report(backbone: nn.Module) -> None:
     for row in rows:
         table.add_row([row['module'], f"{row['trainable']:,}", f"{row['frozen']:,}", row['runs']])
     totals = count_parameters(backbone)
-    reachable = sum(r['trainable'] for r in rows if r['runs'] == 'yes')
+    attached = sum(r['trainable'] + r['frozen'] for r in rows[1:])
     table.add_row(['total', f"{totals['trainable']:,}", f"{totals['frozen']:,}",
-                   f'{reachable:,} trainable reachable'])
+                   f'{attached:,} adapter parameters attached'])
     MMLogger.get_current_instance().info('CLIPViT parameters:\n' + table.get_string())

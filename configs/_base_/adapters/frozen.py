@@ -1,0 +1,2 @@
+# Baseline: frozen tower, only the task head trains.
+adapter = None

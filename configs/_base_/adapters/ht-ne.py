@@ -1,0 +1,3 @@
+# Ablation "NE only": HT without the frequency filter.
+adapter = dict(type='HTAdapter', bottleneck=64, frequency_filter=None,
+               noise_estimation=True, blocks='all')

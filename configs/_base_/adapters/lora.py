@@ -1,0 +1,2 @@
+# LoRA on q, k, v of every image-tower block (reference code: r=16, alpha=32).
+adapter = dict(type='LoRAAdapter', rank=16, alpha=32, targets=('q', 'k', 'v'), blocks='all')

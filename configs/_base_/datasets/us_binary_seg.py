@@ -1,0 +1,49 @@
+# Binary ultrasound segmentation data in the mmseg layout written by
+# tools/dataset_converters (img_dir/{train,val,test}, ann_dir/... with 0/1 masks).
+# Every data set config sets dataset_type and data_root; data_root comes from
+# the DATA_ROOT environment variable (the converter's OUT_DIR).
+crop_size = (224, 224)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='Resize', scale=crop_size, keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=crop_size, keep_ratio=False),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train'),
+        pipeline=train_pipeline),
+)
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val'),
+        pipeline=test_pipeline),
+)
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        data_prefix=dict(img_path='img_dir/test', seg_map_path='ann_dir/test'),
+        pipeline=test_pipeline),
+)
+# Dice/IoU/HD95/ASD per image at the original resolution, averaged; empty
+# masks are penalised and counted (see README, "Metrics").
+val_evaluator = dict(type='SurfaceMetric')
+test_evaluator = dict(type='SurfaceMetric')

@@ -1,0 +1,162 @@
+"""Binary (background / foreground) ultrasound segmentation data sets in the mmseg layout.
+
+All sets share one layout, written by ``tools/dataset_converters/<name>.py``:
+``img_dir/<split>/<stem>.png`` (8-bit) and ``ann_dir/<split>/<stem>.png`` (0/1).
+The classes differ only in their class names, and fail early with a message
+saying how to prepare the data when the folders are missing or do not pair up.
+"""
+from typing import List, Optional, Set
+
+from mmengine import fileio
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+MAX_LISTED = 5  # file names listed in an error message
+PALETTE = [[0, 0, 0], [255, 0, 0]]  # background black, foreground red
+
+
+def _stems(names: Set[str], suffix: str) -> Set[str]:
+    """File names with ``suffix`` removed."""
+    return {n[:-len(suffix)] for n in names}
+
+
+def _first(names: Set[str], suffix: str) -> str:
+    """The first few names (sorted, with ``suffix``) and how many more there are."""
+    ordered = sorted(names)
+    listed = ', '.join(n + suffix for n in ordered[:MAX_LISTED])
+    more = len(ordered) - MAX_LISTED
+    return listed + (f' ... and {more} more' if more > 0 else '')
+
+
+@DATASETS.register_module()
+class BinaryUltrasoundDataset(BaseSegDataset):
+    """Binary lesion/organ segmentation set: PNG images, PNG masks with values 0/1.
+
+    ``CONVERTER`` names the tool that prepares the set; it is quoted in the
+    error raised when the data root or image folder is missing or empty.
+    """
+
+    METAINFO = dict(classes=('background', 'foreground'), palette=PALETTE)
+    CONVERTER = 'folder'
+
+    def __init__(self, img_suffix: str = '.png', seg_map_suffix: str = '.png',
+                 reduce_zero_label: bool = False, **kwargs) -> None:
+        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
+                         reduce_zero_label=reduce_zero_label, **kwargs)
+
+    @classmethod
+    def prepare_hint(cls) -> str:
+        """How to create the data: the converter command and the DATA_ROOT setting."""
+        return (f'Convert the source data first (python tools/dataset_converters/'
+                f'{cls.CONVERTER}.py SRC OUT) and set DATA_ROOT in the config to OUT.')
+
+    def _missing(self, what: str, path: str) -> FileNotFoundError:
+        """Error for a missing/empty folder of this data set."""
+        return FileNotFoundError(f'{type(self).__name__}: {what} {path}. {self.prepare_hint()}')
+
+    def _list(self, folder: str, suffix: str) -> Set[str]:
+        """Names (relative, recursive) of the files ending in ``suffix`` inside ``folder``."""
+        return set(fileio.list_dir_or_file(folder, list_dir=False, suffix=suffix, recursive=True,
+                                           backend_args=self.backend_args))
+
+    def _check_folders(self) -> Optional[Set[str]]:
+        """Raise ``FileNotFoundError`` for a missing data root or missing/empty image folder.
+
+        Returns the image names found (None when an ``ann_file`` lists them instead).
+        """
+        if self.data_root and not fileio.exists(self.data_root, backend_args=self.backend_args):
+            raise self._missing('data root does not exist:', self.data_root)
+        img_dir = self.data_prefix.get('img_path', '')
+        if not fileio.isdir(img_dir, backend_args=self.backend_args):
+            raise self._missing('image folder does not exist:', img_dir)
+        if self.ann_file and not fileio.isdir(self.ann_file, backend_args=self.backend_args):
+            return None
+        images = self._list(img_dir, self.img_suffix)
+        if not images:
+            raise self._missing(f'no *{self.img_suffix} images in', img_dir)
+        return images
+
+    def _check_pairs(self, images: Set[str]) -> None:
+        """Raise ``FileNotFoundError`` listing images without masks and masks without images."""
+        ann_dir = self.data_prefix.get('seg_map_path')
+        if ann_dir is None:
+            return
+        if not fileio.isdir(ann_dir, backend_args=self.backend_args):
+            raise self._missing('mask folder does not exist:', ann_dir)
+        image_stems = _stems(images, self.img_suffix)
+        mask_stems = _stems(self._list(ann_dir, self.seg_map_suffix), self.seg_map_suffix)
+        problems = []
+        if image_stems - mask_stems:
+            lonely = image_stems - mask_stems
+            problems.append(f'{len(lonely)} image(s) in {self.data_prefix["img_path"]} without a '
+                            f'mask: {_first(lonely, self.img_suffix)}')
+        if mask_stems - image_stems:
+            lonely = mask_stems - image_stems
+            problems.append(f'{len(lonely)} mask(s) in {ann_dir} without an '
+                            f'image: {_first(lonely, self.seg_map_suffix)}')
+        if problems:
+            raise FileNotFoundError(
+                f'{type(self).__name__}: images and masks do not pair up; ' + '; '.join(problems)
+                + '. Every image needs a mask with the same name: remove the stray files or '
+                f're-create the set. {self.prepare_hint()}')
+
+    def load_data_list(self) -> List[dict]:
+        """mmseg's directory listing, after checking the folders exist and pair up."""
+        images = self._check_folders()
+        if images is not None:
+            self._check_pairs(images)
+        return super().load_data_list()
+
+
+@DATASETS.register_module()
+class BUSIDataset(BinaryUltrasoundDataset):
+    """BUSI breast ultrasound: lesion (benign or malignant) vs background."""
+
+    METAINFO = dict(classes=('background', 'lesion'), palette=PALETTE)
+    CONVERTER = 'busi'
+
+
+@DATASETS.register_module()
+class DDTIDataset(BinaryUltrasoundDataset):
+    """DDTI thyroid ultrasound: nodule vs background."""
+
+    METAINFO = dict(classes=('background', 'nodule'), palette=PALETTE)
+    CONVERTER = 'ddti'
+
+
+@DATASETS.register_module()
+class TN3KDataset(BinaryUltrasoundDataset):
+    """TN3K thyroid ultrasound: nodule vs background."""
+
+    METAINFO = dict(classes=('background', 'nodule'), palette=PALETTE)
+    CONVERTER = 'tn3k'
+
+
+@DATASETS.register_module()
+class ProstateDataset(BinaryUltrasoundDataset):
+    """MicroSegNet micro-ultrasound slices: prostate vs background."""
+
+    METAINFO = dict(classes=('background', 'prostate'), palette=PALETTE)
+    CONVERTER = 'prostate'
+
+
+@DATASETS.register_module()
+class LNDataset(BinaryUltrasoundDataset):
+    """Lymph-node sets (LN-INT, LN-EXT) and other in-house sets (generic folder converter)."""
+
+    METAINFO = dict(classes=('background', 'lymph node'), palette=PALETTE)
+    CONVERTER = 'folder'
+
+
+@DATASETS.register_module()
+class PhantomUSDataset(BinaryUltrasoundDataset):
+    """The synthetic breast phantom demo set (``mmseg_ht.datasets.phantom``): lesion."""
+
+    METAINFO = dict(classes=('background', 'lesion'), palette=PALETTE)
+
+    @classmethod
+    def prepare_hint(cls) -> str:
+        """How to generate the phantom set and point DATA_ROOT at it."""
+        return ('Generate it first (python -c "from mmseg_ht.datasets.phantom import '
+                'make_phantom_dataset; make_phantom_dataset(\'OUT\')") and set DATA_ROOT '
+                'in the config to OUT.')

@@ -1,0 +1,34 @@
+"""Converters from public release layouts to the mmseg layout used by the data set classes.
+
+Output of every converter (OUT_DIR becomes a config's ``DATA_ROOT``)::
+
+    img_dir/{train,val,test}/<stem>.png   8-bit single-channel (grayscale) PNG
+    ann_dir/{train,val,test}/<stem>.png   uint8 masks, 0 = background, 1 = foreground
+    labels.csv                            filename,label,split,source,group
+    conversion_report.json                counts, skips with reasons, seed, source
+
+Library functions ``convert_<name>(src, out, ConvertOptions(...), **flags)``;
+command-line tools ``tools/dataset_converters/<name>.py SRC_DIR OUT_DIR``.
+"""
+from . import busi, ddti, folder, prostate, tn3k
+from .busi import convert_busi
+from .context import ConvertOptions
+from .ddti import convert_ddti
+from .errors import (ConversionError, CorruptImageError, MaskSizeMismatchError,
+                     OutputExistsError, SourceLayoutError, UnpairedFilesError)
+from .folder import convert_folder
+from .prostate import convert_prostate
+from .report import ConversionReport
+from .spec import ConverterSpec
+from .splits import assign_splits
+from .tn3k import convert_tn3k
+
+CONVERTERS = {spec.name: spec for spec in (busi.SPEC, ddti.SPEC, tn3k.SPEC, prostate.SPEC,
+                                           folder.SPEC)}
+
+__all__ = [
+    'CONVERTERS', 'ConversionError', 'ConversionReport', 'ConvertOptions', 'ConverterSpec',
+    'CorruptImageError', 'MaskSizeMismatchError', 'OutputExistsError', 'SourceLayoutError',
+    'UnpairedFilesError', 'assign_splits', 'convert_busi', 'convert_ddti', 'convert_folder',
+    'convert_prostate', 'convert_tn3k'
+]

@@ -1,0 +1,71 @@
+"""BUSI (Breast Ultrasound Images, Al-Dhabyani et al. 2020) -> mmseg layout.
+
+Release layout: ``benign/``, ``malignant/``, ``normal/`` holding ``benign (1).png``
+with mask ``benign (1)_mask.png`` and, for multi-focal lesions, extra masks
+``benign (1)_mask_1.png``, ``_mask_2.png`` (merged by logical OR). ``normal/`` is
+excluded by default, as in the paper. Split: seeded 8:1:1, stratified by class.
+"""
+import re
+from collections import defaultdict
+from functools import partial
+from pathlib import Path
+from typing import Dict, List, Union
+
+from .context import ConversionContext, ConvertOptions
+from .pairing import image_files, index_by_stem, pair_by_key, require_dir
+from .pipeline import run_conversion
+from .report import ConversionReport
+from .sample import Sample, load_image_with_masks
+from .spec import ConverterSpec
+from .splits import RANDOM_8_1_1
+
+LESION_CLASSES = ('benign', 'malignant')
+NORMAL = 'normal'
+_MASK_NAME = re.compile(r'^(?P<stem>.+?)_mask(?:_(?P<index>\d+))?$')
+
+
+def _class_samples(ctx: ConversionContext, label: str) -> List[Sample]:
+    """Samples of one class folder: images paired with all their ``_mask*`` files."""
+    folder = require_dir(ctx.src / label, f"the BUSI class folder '{label}/' "
+                         '(SRC_DIR must be the Dataset_BUSI_with_GT folder)')
+    images, masks = [], defaultdict(list)
+    for path in image_files(folder):
+        match = _MASK_NAME.match(path.stem)
+        if match:
+            masks[match['stem']].append((int(match['index'] or 0), path))
+        else:
+            images.append(path)
+    ordered: Dict[str, List[Path]] = {k: [p for _, p in sorted(v)] for k, v in masks.items()}
+    return [Sample(name=stem, source=ctx.relative(image), label=label,
+                   load=partial(load_image_with_masks, image, mask_paths))
+            for stem, image, mask_paths in pair_by_key(index_by_stem(images), ordered, ctx)]
+
+
+def discover_busi(ctx: ConversionContext, include_normal: bool = False) -> List[Sample]:
+    """All BUSI samples; ``normal/`` images are kept (empty masks) or skipped with a reason."""
+    samples = []
+    for label in LESION_CLASSES:
+        samples += _class_samples(ctx, label)
+    if include_normal:
+        samples += _class_samples(ctx, NORMAL)
+    elif (ctx.src / NORMAL).is_dir():
+        for path in image_files(ctx.src / NORMAL):
+            if not _MASK_NAME.match(path.stem):
+                ctx.skip(path, "class 'normal' excluded (pass --include-normal to keep it)")
+    return samples
+
+
+def convert_busi(src: Union[str, Path], out: Union[str, Path],
+                 options: ConvertOptions = ConvertOptions(),
+                 include_normal: bool = False) -> ConversionReport:
+    """Convert the BUSI release at ``src`` into the mmseg layout at ``out``."""
+    return run_conversion('busi', src, out, partial(discover_busi, include_normal=include_normal),
+                          options, RANDOM_8_1_1, stratify_by_label=True,
+                          extra_options=dict(include_normal=include_normal))
+
+
+SPEC = ConverterSpec(
+    name='busi', description=__doc__.splitlines()[0], convert=convert_busi,
+    source_layout='Dataset_BUSI_with_GT/{benign,malignant,normal}/<class> (N).png + '
+                  '<class> (N)_mask[_K].png',
+    flags={'--include-normal': "keep the 'normal' images (with empty masks); excluded by default"})

@@ -1,0 +1,64 @@
+"""Generic folder layout (LN-INT, LN-EXT, in-house sets) -> mmseg layout.
+
+Source layout: ``SRC/images/*`` and ``SRC/masks/*`` with the same stems (png,
+jpg, bmp or tif, any mix) and an optional ``SRC/labels.csv`` with columns
+``filename,label`` (filename with or without extension) and, optionally,
+``group`` (e.g. a patient id: images of one group never span two splits).
+Split: seeded 8:1:1, stratified by label when labels exist; ``--all-test`` puts
+everything in the test split (external test sets such as LN-EXT).
+"""
+import csv
+from functools import partial
+from pathlib import Path
+from typing import Dict, List, Tuple, Union
+
+from .context import ConversionContext, ConvertOptions
+from .errors import SourceLayoutError
+from .pairing import paired_samples, require_dir
+from .pipeline import run_conversion
+from .report import ConversionReport
+from .sample import Sample
+from .spec import ConverterSpec
+from .splits import RANDOM_8_1_1
+
+LABELS_FILE = 'labels.csv'
+
+
+def read_source_labels(path: Path) -> Tuple[Dict[str, str], Dict[str, str]]:
+    """(labels, groups) by filename from a ``filename,label[,group]`` CSV (empty if absent)."""
+    if not path.is_file():
+        return {}, {}
+    with open(path, newline='', encoding='utf-8-sig') as handle:
+        reader = csv.DictReader(handle)
+        columns = set(reader.fieldnames or ())
+        if not {'filename', 'label'} <= columns:
+            raise SourceLayoutError(f'{path} must have the columns filename,label '
+                                    f'(and optionally group); found {sorted(columns)}')
+        rows = [r for r in reader if (r.get('filename') or '').strip()]
+    labels = {r['filename'].strip(): (r['label'] or '').strip() for r in rows}
+    groups = {r['filename'].strip(): (r.get('group') or '').strip() for r in rows}
+    return labels, groups
+
+
+def discover_folder(ctx: ConversionContext, all_test: bool = False) -> List[Sample]:
+    """Samples of ``images/`` + ``masks/`` with the optional labels/groups."""
+    image_dir = require_dir(ctx.src / 'images', 'the image folder images/')
+    mask_dir = require_dir(ctx.src / 'masks', 'the mask folder masks/')
+    labels, groups = read_source_labels(ctx.src / LABELS_FILE)
+    return paired_samples(image_dir, mask_dir, ctx, fixed_split='test' if all_test else None,
+                          labels=labels, groups=groups)
+
+
+def convert_folder(src: Union[str, Path], out: Union[str, Path],
+                   options: ConvertOptions = ConvertOptions(),
+                   all_test: bool = False) -> ConversionReport:
+    """Convert an ``images/`` + ``masks/`` folder at ``src`` into the mmseg layout at ``out``."""
+    return run_conversion('folder', src, out, partial(discover_folder, all_test=all_test), options,
+                          RANDOM_8_1_1, stratify_by_label=True,
+                          extra_options=dict(all_test=all_test))
+
+
+SPEC = ConverterSpec(
+    name='folder', description=__doc__.splitlines()[0], convert=convert_folder,
+    source_layout='SRC/images/<stem>.<ext> + SRC/masks/<stem>.<ext> [+ SRC/labels.csv]',
+    flags={'--all-test': 'put every image in the test split (external test sets, e.g. LN-EXT)'})

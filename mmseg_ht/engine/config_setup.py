@@ -1,0 +1,65 @@
+"""Config handling shared by tools/train.py and tools/test.py.
+
+Both tools accept mmseg and mmpretrain configs: the toolbox comes from the
+config's ``default_scope``, so users need one pair of tools.
+"""
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+SUPPORTED_SCOPES = ('mmseg', 'mmpretrain')
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None,
+                work_dir: Optional[str] = None) -> Config:
+    """Read a config, apply ``--cfg-options`` and pick the work dir like mmseg does."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file not found: {path}')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    scope = cfg.get('default_scope', 'mmseg')
+    if scope not in SUPPORTED_SCOPES:
+        raise ValueError(f'{path}: default_scope {scope!r} is not one of {SUPPORTED_SCOPES}')
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
+    return cfg
+
+
+def end_schedulers_with_training(cfg: Config) -> None:
+    """Clamp iteration-based schedulers that would outlast ``train_cfg.max_iters``.
+
+    A schedule ending after training is always a misconfiguration; this lets
+    ``--cfg-options train_cfg.max_iters=N`` give a complete short schedule.
+    """
+    max_iters = cfg.get('train_cfg', {}).get('max_iters')
+    schedulers = cfg.get('param_scheduler') or []
+    if isinstance(schedulers, dict):
+        schedulers = [schedulers]
+    if not max_iters:
+        return
+    for scheduler in schedulers:
+        if scheduler.get('by_epoch', True) or scheduler.get('end', 0) <= max_iters:
+            continue
+        print_log(f"{scheduler['type']}: end {scheduler['end']} -> {max_iters} "
+                  '(train_cfg.max_iters)', logger='current')
+        scheduler['end'] = max_iters
+        if 'T_max' in scheduler:
+            scheduler['T_max'] = max_iters - scheduler.get('begin', 0)
+
+
+def enable_amp(cfg: Config, dtype: str = 'float16') -> None:
+    """Switch the optimizer wrapper to mmengine's AmpOptimWrapper."""
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper == 'AmpOptimWrapper':
+        return
+    if wrapper != 'OptimWrapper':
+        raise ValueError(f'--amp needs OptimWrapper, the config uses {wrapper}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.dtype = dtype
+    if dtype == 'float16':
+        cfg.optim_wrapper.loss_scale = 'dynamic'

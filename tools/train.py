@@ -1,0 +1,64 @@
+"""Train a model from a config (segmentation with mmseg, classification with mmpretrain).
+
+    python tools/train.py configs/ht/clip-ht_tn3k.py [--work-dir DIR] [--amp]
+        [--resume [CHECKPOINT]] [--cfg-options key=value ...]
+
+The toolbox is taken from the config's ``default_scope``. Flags follow
+mmseg's own tools/train.py.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from mmseg_ht.engine import enable_amp, end_schedulers_with_training, load_config  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a segmentor or classifier')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from CHECKPOINT, or from the latest checkpoint in the work dir when '
+             'no path is given. Resuming unpickles the full training state: only resume '
+             'checkpoints your own runs wrote (README, "Checkpoints and trust").')
+    parser.add_argument('--amp', action='store_true', help='mixed precision (AmpOptimWrapper)')
+    parser.add_argument('--amp-dtype', default='float16', choices=['float16', 'bfloat16'])
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings in the config, e.g. train_cfg.max_iters=10 '
+             'model.backbone.pretrained=/path/ViT-B-16.pt')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    cfg.launcher = args.launcher
+    end_schedulers_with_training(cfg)
+    if args.amp:
+        enable_amp(cfg, args.amp_dtype)
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume:
+        cfg.resume, cfg.load_from = True, args.resume
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else None
+    if runner is None:
+        from mmengine.registry import RUNNERS
+        runner = RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
