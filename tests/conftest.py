@@ -32,3 +32,37 @@ def roco_captions_csv() -> Path:
     if not path.is_file():
         pytest.skip(f'ROCO caption file not found at {path} (set MMSEG_HT_SHARED_DATA)')
     return path
+
+
+def run_tool(*args: str, env: dict = None, timeout: int = 600):
+    """Run a repo tool (``tools/...``) in a subprocess; fail with its output on error."""
+    import subprocess
+    import sys
+    full_env = dict(os.environ, **(env or {}))
+    result = subprocess.run([sys.executable, *args], cwd=REPO_ROOT, env=full_env,
+                            capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise AssertionError(f'{" ".join(args)} failed ({result.returncode}):\n'
+                             f'{result.stdout[-4000:]}\n{result.stderr[-4000:]}')
+    return result
+
+
+@pytest.fixture(scope='session')
+def busi_mini_release(busi_root, tmp_path_factory) -> Path:
+    """A 20-image copy of the BUSI release layout (12 benign, 8 malignant, with masks)."""
+    import shutil
+    root = tmp_path_factory.mktemp('busi_release') / 'Dataset_BUSI_with_GT'
+    for label, count in (('benign', 12), ('malignant', 8)):
+        (root / label).mkdir(parents=True)
+        for n in range(1, count + 1):
+            for path in (busi_root / label).glob(f'{label} ({n})*.png'):
+                shutil.copy(path, root / label / path.name)
+    return root
+
+
+@pytest.fixture(scope='session')
+def busi_mini_converted(busi_mini_release, tmp_path_factory) -> Path:
+    """``busi_mini_release`` converted to the mmseg layout by the real converter CLI."""
+    out = tmp_path_factory.mktemp('busi_mmseg') / 'busi'
+    run_tool('tools/dataset_converters/busi.py', str(busi_mini_release), str(out), '--seed', '0')
+    return out

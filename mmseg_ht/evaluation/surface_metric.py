@@ -1,0 +1,170 @@
+"""``SurfaceMetric``: per-image Dice, IoU, HD95 and ASD for binary lesion segmentation in mmseg.
+
+mmseg's ``IoUMetric`` pools pixel counts over the whole dataset; lesion papers report the mean
+of per-image scores plus boundary distances, with an explicit rule for images where the
+prediction or the ground truth is empty. This metric does that (see ``surface_distance``).
+"""
+import csv
+import math
+import os.path as osp
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger, print_log
+from mmengine.structures import BaseDataElement
+from mmengine.utils import mkdir_or_exist
+from mmseg.registry import METRICS
+from prettytable import PrettyTable
+
+from .surface_distance import (ImageScores, SpacingLike, binary_masks, check_empty_policy,
+                               normalize_spacing, score_image, summarize_scores)
+
+CSV_COLUMNS = ('filename', 'Dice', 'IoU', 'HD95', 'ASD', 'empty_gt', 'empty_pred')
+
+
+@METRICS.register_module()
+class SurfaceMetric(BaseMetric):
+    """Mean per-image Dice and IoU (percent, 0-100, like mmseg's IoUMetric) and HD95/ASD.
+
+    HD95 and ASD follow MONAI's definitions (``compute_hausdorff_distance(percentile=95)`` and
+    ``compute_average_surface_distance(symmetric=False)``), in pixels, or in the units of the
+    spacing (taken as mm) when one is known: a sample's ``spacing`` metainfo wins over the
+    ``spacing`` argument. Averaging pixel and mm values together is refused.
+
+    Empty masks (where MONAI gives NaN/inf and images tend to be silently dropped):
+
+    * ``empty_policy='penalize'`` (default): both empty -> Dice = IoU = 100, HD95 = ASD = 0;
+      exactly one empty (missed lesion or false alarm) -> Dice = IoU = 0 and HD95 = ASD = the
+      image diagonal, the largest distance possible in that image.
+    * ``empty_policy='exclude'``: Dice/IoU as above, but every image with an empty prediction
+      or ground truth is left out of the HD95/ASD means (MONAI's behaviour), and counted.
+
+    Results always include ``n_images``, ``n_empty_gt``, ``n_empty_pred`` (both counts include
+    the ``n_both_empty`` images) and ``n_distance_excluded``.
+
+    Args:
+        empty_policy: ``'penalize'`` or ``'exclude'``, see above.
+        symmetric_asd: ASD over both directions pooled instead of prediction -> ground truth.
+        spacing: default pixel spacing ``(sy, sx)`` (or a scalar) for samples without one.
+        fg_index: class index of the lesion in the label maps.
+        ignore_index: ground-truth label removed from both masks (treated as background), so
+            Dice/IoU exclude those pixels exactly as IoUMetric does. None disables it.
+        per_image_csv: optional path of a CSV with one row per image
+            (filename, Dice, IoU, HD95, ASD, empty_gt, empty_pred; blank distances = excluded).
+        collect_device: device used to gather results across processes, 'cpu' or 'gpu'.
+        prefix: prefix added to the metric names by mmengine.
+    """
+
+    def __init__(self,
+                 empty_policy: str = 'penalize',
+                 symmetric_asd: bool = False,
+                 spacing: SpacingLike = None,
+                 fg_index: int = 1,
+                 ignore_index: Optional[int] = 255,
+                 per_image_csv: Optional[str] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None,
+                 **kwargs) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix, **kwargs)
+        check_empty_policy(empty_policy)
+        self.empty_policy = empty_policy
+        self.symmetric_asd = symmetric_asd
+        self.spacing = normalize_spacing(spacing)
+        self.fg_index = fg_index
+        self.ignore_index = ignore_index
+        self.per_image_csv = per_image_csv
+
+    def process(self, data_batch: Any, data_samples: Sequence[Union[dict, BaseDataElement]]) -> None:
+        """Score each sample right away and keep only its few numbers (never the masks)."""
+        for data_sample in data_samples:
+            if isinstance(data_sample, BaseDataElement):
+                data_sample = data_sample.to_dict()
+            self.results.append(self._score_sample(data_sample))
+
+    def _score_sample(self, data_sample: dict) -> dict:
+        """Per-image result dict of one (dict-form) SegDataSample."""
+        filename = osp.basename(data_sample.get('img_path') or '')
+        if 'gt_sem_seg' not in data_sample:
+            raise ValueError(f'SurfaceMetric needs the ground truth (gt_sem_seg) of image '
+                             f'{filename or "<no img_path>"!r}; it cannot run on unlabelled test sets')
+        pred_label = _label_map(data_sample['pred_sem_seg']['data'], 'pred_sem_seg')
+        gt_label = _label_map(data_sample['gt_sem_seg']['data'], 'gt_sem_seg')
+        if pred_label.shape != gt_label.shape:
+            raise ValueError(f'pred_sem_seg shape {pred_label.shape} does not match gt_sem_seg '
+                             f'shape {gt_label.shape} for image {filename or "<no img_path>"!r}')
+        pred, gt = binary_masks(pred_label, gt_label, self.fg_index, self.ignore_index)
+        sample_spacing = data_sample.get('spacing')
+        spacing = self.spacing if sample_spacing is None else normalize_spacing(_to_numpy(sample_spacing))
+        scores = score_image(pred, gt, spacing, self.empty_policy, self.symmetric_asd)
+        return dict(filename=filename, unit='px' if spacing is None else 'mm', **scores.as_dict())
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, Union[float, int]]:
+        """Means over images (Dice/IoU in percent) and empty-mask counts; logs a table."""
+        unit = _common_unit(results)
+        summary = summarize_scores(
+            ImageScores(**{k: r[k] for k in ImageScores.__dataclass_fields__}) for r in results)
+        summary['Dice'] *= 100.0
+        summary['IoU'] *= 100.0
+        self._log_table(summary, unit)
+        if self.per_image_csv:
+            write_per_image_csv(results, self.per_image_csv)
+        return summary
+
+    def _log_table(self, summary: Dict[str, Union[float, int]], unit: str) -> None:
+        """Log the means, the counts, the distance unit and the empty policy as one table."""
+        table = PrettyTable()
+        for key, value in summary.items():
+            header = {'Dice': 'Dice (%)', 'IoU': 'IoU (%)',
+                      'HD95': f'HD95 ({unit})', 'ASD': f'ASD ({unit})'}.get(key, key)
+            table.add_column(header, [value if isinstance(value, int) else f'{value:.2f}'])
+        asd_kind = 'symmetric' if self.symmetric_asd else 'pred->gt'
+        logger: MMLogger = MMLogger.get_current_instance()
+        print_log(f'surface metrics (empty_policy={self.empty_policy}, ASD {asd_kind}, '
+                  f'unit={unit}):\n{table.get_string()}', logger=logger)
+
+
+def _to_numpy(value: Any) -> np.ndarray:
+    """A tensor (any device) or array-like as a numpy array."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _label_map(data: Any, name: str) -> np.ndarray:
+    """An (H, W) label map from mmseg's ``1 x H x W`` (or ``H x W``) PixelData tensor."""
+    label = _to_numpy(data)
+    if label.ndim == 3 and label.shape[0] == 1:
+        label = label[0]
+    if label.ndim != 2:
+        raise ValueError(f'{name} must be a 1 x H x W or H x W label map, got shape {tuple(label.shape)}')
+    return label
+
+
+def _common_unit(results: List[dict]) -> str:
+    """The distance unit shared by all images ('px' or 'mm'); refuses to mix them."""
+    units = {r['unit'] for r in results}
+    if len(units) > 1:
+        n_mm = sum(r['unit'] == 'mm' for r in results)
+        raise ValueError(f'{n_mm} of {len(results)} images have a pixel spacing and the others do not: '
+                         'mm and pixel distances cannot be averaged; set SurfaceMetric(spacing=...)')
+    return units.pop() if units else 'px'
+
+
+def write_per_image_csv(results: List[dict], path: str) -> None:
+    """Write one row per image (Dice/IoU in percent; blank HD95/ASD = excluded from the means)."""
+    directory = osp.dirname(osp.abspath(path))
+    mkdir_or_exist(directory)
+    with open(path, 'w', newline='') as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for r in results:
+            writer.writerow([r['filename'], f"{100 * r['dice']:.4f}", f"{100 * r['iou']:.4f}",
+                             _format_distance(r['hd95']), _format_distance(r['asd']),
+                             int(r['empty_gt']), int(r['empty_pred'])])
+
+
+def _format_distance(value: float) -> str:
+    """Distance with 4 decimals, or blank when the image was excluded (NaN)."""
+    return '' if math.isnan(value) else f'{value:.4f}'

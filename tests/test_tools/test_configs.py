@@ -1,0 +1,36 @@
+"""Every shipped config parses; the generated grid is up to date; a sample builds."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+
+import mmseg_ht  # noqa: F401
+from tests.conftest import REPO_ROOT, run_tool
+
+CONFIGS = sorted((REPO_ROOT / 'configs').glob('*/*.py'))
+LEAVES = [p for p in CONFIGS if p.parent.name != '_base_']
+
+
+def test_generated_grid_is_up_to_date():
+    run_tool('tools/misc/generate_configs.py', '--check')
+
+
+@pytest.mark.parametrize('path', [p for p in LEAVES if p.parent.name == 'ht'],
+                         ids=lambda p: p.stem)
+def test_segmentation_leaf_parses_with_expected_pieces(path: Path):
+    cfg = Config.fromfile(str(path))
+    backbone_name, rest = path.stem.split('-', 1)
+    method, dataset = rest.split('_')
+    assert cfg.model.backbone.type == 'CLIPViT'
+    expected_type = {'frozen': None, 'lora': 'LoRAAdapter', 'mona': 'MonaAdapter',
+                     'ht': 'HTAdapter', 'ht-ne': 'HTAdapter', 'ht-ff': 'HTAdapter'}[method]
+    adapter = cfg.model.backbone.adapter
+    assert (adapter or {}).get('type') == expected_type
+    if method == 'ht-ne':
+        assert adapter.frequency_filter is None and adapter.noise_estimation
+    if method == 'ht-ff':
+        assert adapter.frequency_filter == 'spectral' and not adapter.noise_estimation
+    assert ('BiomedCLIP' in cfg.model.backbone.arch) == (backbone_name == 'biomedclip')
+    assert cfg.train_cfg.max_iters == cfg.param_scheduler[0].end
+    assert cfg.test_evaluator.type == 'SurfaceMetric'
+    assert cfg.custom_imports.imports == ['mmseg_ht']
