@@ -1,1 +1,6 @@
 """Drawing of prediction overlays."""
+from .error_overlay import (FN_COLOUR, FP_COLOUR, GT_OUTLINE_COLOUR, PRED_COLOUR, TP_COLOUR,
+                            dice_score, draw_error_overlay, legend_height)
+
+__all__ = ['draw_error_overlay', 'dice_score', 'legend_height', 'TP_COLOUR', 'FP_COLOUR',
+           'FN_COLOUR', 'GT_OUTLINE_COLOUR', 'PRED_COLOUR']
