@@ -14,9 +14,6 @@ max_iters = 60
 train_dataloader = dict(batch_size=8)
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=0.0, by_epoch=False,
-         begin=0, end=max_iters),
-]
+param_scheduler = dict(T_max=max_iters, end=max_iters)
 default_hooks = dict(logger=dict(interval=10),
                      checkpoint=dict(interval=max_iters, max_keep_ckpts=1))

@@ -31,6 +31,6 @@ def test_segmentation_leaf_parses_with_expected_pieces(path: Path):
     if method == 'ht-ff':
         assert adapter.frequency_filter == 'spectral' and not adapter.noise_estimation
     assert ('BiomedCLIP' in cfg.model.backbone.arch) == (backbone_name == 'biomedclip')
-    assert cfg.train_cfg.max_iters == cfg.param_scheduler[0].end
+    assert cfg.train_cfg.max_iters == cfg.param_scheduler.end == cfg.param_scheduler.T_max
     assert cfg.test_evaluator.type == 'SurfaceMetric'
     assert cfg.custom_imports.imports == ['mmseg_ht']

@@ -8,9 +8,9 @@ optim_wrapper = dict(
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=1000, val_interval=100)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=1000, eta_min=0.0, by_epoch=False, begin=0, end=1000),
-]
+# A single dict (not a list) so data-set schedules can override T_max/end only.
+param_scheduler = dict(type='CosineAnnealingLR', T_max=1000, eta_min=0.0, by_epoch=False,
+                       begin=0, end=1000)
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),

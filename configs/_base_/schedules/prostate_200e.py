@@ -1,13 +1,8 @@
 # Prostate (MicroSegNet): ~2060 training slices with prostate, 8:2 split -> ~1648 -> 52 iterations/epoch.
-# 200 epochs of batch 32 as an iteration-based loop (max_iters = 200 x
-# iterations per epoch). For a short run: --cfg-options train_cfg.max_iters=N
-# (tools/train.py then ends the cosine schedule at N as well).
+# 200 epochs of batch 32 as an iteration-based loop: max_iters = 200 x 52 = 10400,
+# validation and checkpoints every 10 epochs. Short run: --cfg-options
+# train_cfg.max_iters=N (tools/train.py then ends the cosine schedule at N too).
 _base_ = ['./adamw_cosine.py']
-iters_per_epoch = 52
-max_iters = 200 * iters_per_epoch
-train_cfg = dict(max_iters=max_iters, val_interval=10 * iters_per_epoch)
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=0.0, by_epoch=False,
-         begin=0, end=max_iters),
-]
-default_hooks = dict(checkpoint=dict(interval=10 * iters_per_epoch))
+train_cfg = dict(max_iters=10400, val_interval=520)
+param_scheduler = dict(T_max=10400, end=10400)
+default_hooks = dict(checkpoint=dict(interval=520))
