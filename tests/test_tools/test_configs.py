@@ -15,8 +15,13 @@ def test_generated_grid_is_up_to_date():
     run_tool('tools/misc/generate_configs.py', '--check')
 
 
-@pytest.mark.parametrize('path', [p for p in LEAVES if p.parent.name == 'ht'],
-                         ids=lambda p: p.stem)
+# The grid check above proves every leaf is the template; parsing one row and
+# one column of the grid covers every base file.
+SAMPLE = [p for p in LEAVES if p.parent.name == 'ht' and
+          (p.stem.endswith('_busi') or p.stem.startswith('clip-ht_'))]
+
+
+@pytest.mark.parametrize('path', SAMPLE, ids=lambda p: p.stem)
 def test_segmentation_leaf_parses_with_expected_pieces(path: Path):
     cfg = Config.fromfile(str(path))
     backbone_name, rest = path.stem.split('-', 1)

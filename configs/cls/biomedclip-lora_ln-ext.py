@@ -1,0 +1,5 @@
+# Test only: the LN-INT classifier evaluated on the external LN-EXT set.
+#   DATA_ROOT=<LN-EXT converted with folder.py --all-test> \
+#   python tools/test.py configs/cls/biomedclip-lora_ln-ext.py work_dirs/biomedclip-lora_ln-int/best_cls_f1_iter_N.pth
+_base_ = ['./biomedclip-lora_ln-int.py']
+test_dataloader = dict(dataset=dict(data_root='{{$DATA_ROOT:data/ln-ext}}'))
