@@ -1,0 +1,105 @@
+"""Extract the adapter weights of a trained mmseg_ht model into a small safetensors file.
+
+Usage::
+
+    python tools/export_adapters.py CONFIG CHECKPOINT OUT.safetensors [--cfg-options ...]
+
+Works for any mmseg_ht checkpoint (contrastive, segmentation, classification)
+whose model has a ``backbone`` (CLIPViT). Writes OUT.safetensors with the
+image-tower adapters — load it in any config with
+``model.backbone.adapter_checkpoint=OUT.safetensors`` — and, when the text
+tower has LoRA (LoRA V+T), OUT_text.safetensors with its factors. The
+checkpoint is read with ``torch.load(weights_only=True)`` (never unpickles
+code); the backbone is built from CONFIG without pretrained weights only to
+check that every adapter tensor fits.
+"""
+import argparse
+import copy
+import json
+import sys
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.logging import MMLogger  # noqa: E402
+from mmseg.registry import MODELS  # noqa: E402
+
+from mmseg_ht.contrastive.adapter_export import (export_adapters,  # noqa: E402
+                                                 split_checkpoint_adapters)
+from mmseg_ht.engine import load_config  # noqa: E402
+from mmseg_ht.models.backbones.pretrained import describe_mismatch  # noqa: E402
+from mmseg_ht.utils import load_state_dict_safely  # noqa: E402
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Export adapter-only weights as safetensors')
+    parser.add_argument('config', help='config the checkpoint was trained with')
+    parser.add_argument('checkpoint', help='checkpoint (.pth) of a mmseg_ht run')
+    parser.add_argument('out', type=Path, help='output .safetensors file (image tower)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='config overrides, as given to tools/train.py')
+    return parser.parse_args(argv)
+
+
+def _build_without_weights(cfg: dict, text: bool = False):
+    cfg = copy.deepcopy(dict(cfg))
+    cfg.update(pretrained=None, _scope_='mmseg')
+    if not text:
+        cfg['adapter_checkpoint'] = None
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel('ERROR')  # the "randomly initialised" banner does not apply here
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            return MODELS.build(cfg)
+    finally:
+        logger.setLevel(level)
+
+
+def _fill(module, weights: dict, expected: dict, what: str, checkpoint: str) -> None:
+    problems = describe_mismatch(expected, weights)
+    if problems:
+        raise SystemExit(f'error: {checkpoint}: the {what} adapters do not fit the config: '
+                         + '; '.join(problems))
+    module.load_state_dict(weights, strict=False)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.out.suffix != '.safetensors':
+        print('error: OUT must end in .safetensors', file=sys.stderr)
+        return 2
+    cfg = load_config(args.config, args.cfg_options)
+    towers = split_checkpoint_adapters(load_state_dict_safely(args.checkpoint))
+    if not towers['image']:
+        print(f'error: {args.checkpoint} holds no backbone adapter weights', file=sys.stderr)
+        return 1
+    from mmseg_ht.models.backbones.adapter_checkpoint import adapter_state_dict
+    backbone_cfg = cfg.model.backbone
+    backbone = _build_without_weights(backbone_cfg)
+    _fill(backbone, towers['image'], adapter_state_dict(backbone), 'image', args.checkpoint)
+    text_encoder = None
+    text_cfg = dict(cfg.model.get('text_encoder') or {})
+    if towers['text']:
+        from mmseg_ht.contrastive.adapter_export import text_adapter_state_dict
+        text_cfg.setdefault('type', 'OpenCLIPTextEncoder')
+        text_cfg['arch'] = text_cfg.get('arch') or backbone_cfg.get('arch')
+        text_encoder = _build_without_weights(text_cfg, text=True)
+        _fill(text_encoder, towers['text'], text_adapter_state_dict(text_encoder), 'text',
+              args.checkpoint)
+    metadata = dict(arch=backbone_cfg.get('arch', ''), adapter=json.dumps(backbone_cfg.get('adapter')),
+                    text_arch=text_cfg.get('arch') or backbone_cfg.get('arch', ''),
+                    text_adapter=json.dumps(text_cfg.get('adapter')),
+                    source=f'{Path(args.config).name}:{Path(args.checkpoint).name}')
+    files = export_adapters(backbone, args.out, text_encoder, metadata)
+    for path in files:
+        print(f'wrote {path} ({path.stat().st_size / 1e6:.2f} MB)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
