@@ -2,7 +2,11 @@
 
 Importing the package (directly, or through ``custom_imports`` in a config)
 first installs a stand-in ``mmcv.ops`` when only mmcv-lite is present, then
-registers every backbone, adapter, head, dataset, metric and hook.
+registers the segmentation side (backbone, adapters, heads, data sets,
+metric, hooks) in mmseg's registries. The mmpretrain-based parts are
+imported by their configs: ``mmseg_ht.classification`` (classification,
+zero-shot) and ``mmseg_ht.contrastive`` (stage 1), so segmentation users do
+not pay for importing mmpretrain.
 """
 from .compat.mmcv_ops import install_mmcv_ops_stand_in
 
