@@ -259,8 +259,16 @@ def test_parameter_counts_of_real_vit_b16(adapter, expected):
     assert sum(p.numel() for p in backbone.tower.parameters()
                if not p.requires_grad) - (expected * 2 // 12 if adapter and
                                           adapter['type'] == 'LoRAAdapter' else 0) == 86_192_640
-    pooled = build('ViT-B-16-quickgelu', adapter, out_pooled=True)
-    assert sum(p.numel() for p in pooled.parameters() if p.requires_grad) == expected
+
+
+def test_out_pooled_runs_and_trains_every_adapter():
+    backbone = build(TINY_OPENCLIP_ARCH, dict(type='HTAdapter', bottleneck=8), out_indices=(1,),
+                     out_pooled=True)
+    assert backbone.num_blocks_run == 4
+    assert all(p.requires_grad for p in backbone.adapters.parameters())
+    partial = build(TINY_OPENCLIP_ARCH, dict(type='HTAdapter', bottleneck=8), out_indices=(1,))
+    assert partial.num_blocks_run == 2
+    assert not any(p.requires_grad for p in partial.adapters['3'].parameters())
 
 
 def test_biomedclip_tower_builds_from_bundled_config():
