@@ -17,10 +17,11 @@ from typing import Dict, List, Optional, Union
 import torch
 import torch.nn as nn
 
-from mmseg_ht.models.backbones.adapter_checkpoint import (is_adapter_parameter,
+from mmseg_ht.models.backbones.adapter_checkpoint import (adapter_state_dict,
+                                                         is_adapter_parameter,
+                                                         load_adapter_checkpoint,
                                                          save_adapter_checkpoint)
-from mmseg_ht.models.backbones.pretrained import describe_mismatch
-from mmseg_ht.utils import load_state_dict_safely, save_state_dict_safely
+from mmseg_ht.utils import save_state_dict_safely
 
 TEXT_SUFFIX = '_text'
 
@@ -33,34 +34,12 @@ def text_adapter_path(image_path: Union[str, Path]) -> Path:
 
 def text_adapter_state_dict(text_encoder: nn.Module) -> Dict[str, torch.Tensor]:
     """LoRA parameters of an ``OpenCLIPTextEncoder`` by encoder-relative name."""
-    return {name: param for name, param in text_encoder.named_parameters()
-            if is_adapter_parameter(name)}
-
-
-def _strip_to_tower(weights: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-    stripped = {}
-    for name, value in weights.items():
-        position = name.find('tower.')
-        if position > 0 and name[position - 1] == '.':
-            name = name[position:]
-        stripped[name] = value
-    return stripped
+    return adapter_state_dict(text_encoder)
 
 
 def load_text_adapter_checkpoint(text_encoder: nn.Module, path: Union[str, Path]) -> List[str]:
     """Load text-tower LoRA factors (accepts ``text_encoder.``-prefixed keys too)."""
-    weights = {k: v for k, v in _strip_to_tower(load_state_dict_safely(path)).items()
-               if is_adapter_parameter(k)}
-    expected = text_adapter_state_dict(text_encoder)
-    problems = describe_mismatch(expected, weights)
-    if problems:
-        raise ValueError(f'{path}: text adapter weights do not fit this text encoder: '
-                         + '; '.join(problems) + '. Build it with the same arch and adapter '
-                         '(LoRA rank, blocks) as the run that wrote the file.')
-    with torch.no_grad():
-        for name, param in expected.items():
-            param.copy_(weights[name])
-    return sorted(weights)
+    return load_adapter_checkpoint(text_encoder, path)
 
 
 def _metadata(extra: Optional[Dict[str, object]]) -> Dict[str, str]:

@@ -22,7 +22,7 @@ def is_adapter_parameter(name: str) -> bool:
 
 
 def adapter_state_dict(backbone: nn.Module) -> Dict[str, torch.Tensor]:
-    """The adapter parameters of a CLIPViT backbone, by backbone-relative name."""
+    """The adapter parameters of a CLIPViT (or text encoder), by module-relative name."""
     return {name: param for name, param in backbone.named_parameters()
             if is_adapter_parameter(name)}
 
@@ -52,14 +52,17 @@ def strip_to_backbone_names(weights: Dict[str, torch.Tensor]) -> Dict[str, torch
 
 
 def load_adapter_checkpoint(backbone: nn.Module, path: Union[str, Path]) -> List[str]:
-    """Load adapter weights into ``backbone``; an error names file and offending keys."""
+    """Load adapter weights into ``backbone`` (a CLIPViT or a text encoder).
+
+    An error names the file and the offending keys.
+    """
     weights = strip_to_backbone_names(load_state_dict_safely(path))
     weights = {k: v for k, v in weights.items() if is_adapter_parameter(k)}
     expected = adapter_state_dict(backbone)
     problems = describe_mismatch(expected, weights)
     if problems:
         raise ValueError(
-            f'{path}: adapter weights do not fit this backbone: ' + '; '.join(problems)
+            f'{path}: adapter weights do not fit this {type(backbone).__name__}: ' + '; '.join(problems)
             + '. The file must come from a model with the same arch and adapter '
             'config (type, bottleneck/rank, blocks).')
     with torch.no_grad():
