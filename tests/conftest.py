@@ -7,6 +7,20 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def isolated_default_scope():
+    """Keep mmengine's default scope (mmseg/mmpretrain) from leaking between tests.
+
+    Tools run in-process set a global DefaultScope; without this a later test
+    that builds mmseg models would look them up in mmpretrain's registry.
+    """
+    from mmengine.registry import DefaultScope
+    saved = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(saved)
+
+
 def shared_data_root() -> Path:
     """Folder with the real ultrasound data used by tests and benchmarks.
 

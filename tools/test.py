@@ -21,6 +21,7 @@ from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_ht.engine import load_config  # noqa: E402
+from mmseg_ht.engine.checkpoint_fit import check_checkpoint_fits  # noqa: E402
 from mmseg_ht.engine.trust import allow_full_unpickling, check_checkpoint_file  # noqa: E402
 
 
@@ -65,6 +66,7 @@ def main() -> None:
     elif args.show_dir or args.out:
         raise ValueError('--show-dir/--out are for segmentation configs')
     runner = Runner.from_cfg(cfg)
+    check_checkpoint_fits(runner.model, args.checkpoint, trusted=args.trust_checkpoint)
     metrics = runner.test()
     path = osp.join(runner.work_dir, 'test_results.json')
     with open(path, 'w') as handle:

@@ -27,8 +27,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from CHECKPOINT, or from the latest checkpoint in the work dir when '
-             'no path is given. Resuming unpickles the full training state: only resume '
-             'checkpoints your own runs wrote (README, "Checkpoints and trust").')
+             'no path is given. mmseg_ht checkpoints are read with the weights-only loader; '
+             'others are refused (README, "Checkpoints and trust").')
     parser.add_argument('--amp', action='store_true', help='mixed precision (AmpOptimWrapper)')
     parser.add_argument('--amp-dtype', default='float16', choices=['float16', 'bfloat16'])
     parser.add_argument(

@@ -17,4 +17,5 @@ resume = False
 randomness = dict(seed=0)
 # Checkpoints as plain data: they load with torch.load(weights_only=True), so
 # testing and resuming never unpickle code (README, "Checkpoints and trust").
-custom_hooks = [dict(type='WeightsOnlyCheckpointHook')]
+# RNGStateHook stores torch's random state so a resumed run is bit-identical.
+custom_hooks = [dict(type='WeightsOnlyCheckpointHook'), dict(type='RNGStateHook')]

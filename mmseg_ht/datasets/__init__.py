@@ -5,8 +5,10 @@ layout these classes read.
 """
 from .binary_ultrasound import (BinaryUltrasoundDataset, BUSIDataset, DDTIDataset, LNDataset,
                                 PhantomUSDataset, ProstateDataset, TN3KDataset)
+from .transforms import DataValidationError, LoadBinaryMask, LoadUltrasoundImage
 
 __all__ = [
     'BinaryUltrasoundDataset', 'BUSIDataset', 'DDTIDataset', 'LNDataset', 'PhantomUSDataset',
-    'ProstateDataset', 'TN3KDataset'
+    'ProstateDataset', 'TN3KDataset', 'DataValidationError', 'LoadBinaryMask',
+    'LoadUltrasoundImage'
 ]

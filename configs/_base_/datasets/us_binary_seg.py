@@ -2,18 +2,22 @@
 # tools/dataset_converters (img_dir/{train,val,test}, ann_dir/... with 0/1 masks).
 # Every data set config sets dataset_type and data_root; data_root comes from
 # the DATA_ROOT environment variable (the converter's OUT_DIR).
+# LoadUltrasoundImage / LoadBinaryMask (mmseg_ht.datasets.transforms) read like
+# mmseg's LoadImageFromFile / LoadAnnotations, but 16-bit and RGBA images are
+# converted (not cut) and masks that are not 0/1 (0/255, colour, soft edges,
+# 16-bit) or not of their image's size are an error naming the file.
 crop_size = (224, 224)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadUltrasoundImage'),
+    dict(type='LoadBinaryMask'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadUltrasoundImage'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadBinaryMask'),
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(

@@ -8,5 +8,6 @@ default_scope = 'mmpretrain'
 visualizer = dict(_delete_=True, type='UniversalVisualizer', vis_backends={{_base_.vis_backends}})
 custom_hooks = [
     dict(type='mmseg.WeightsOnlyCheckpointHook'),
+    dict(type='RNGStateHook'),
     dict(type='AdapterExportHook', save_best='retrieval/mean_R', rule='greater'),
 ]
