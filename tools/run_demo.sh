@@ -26,7 +26,7 @@ print('| Dice (%) | IoU (%) | HD95 (px) | ASD (px) | images | empty GT | empty p
 print('|---|---|---|---|---|---|---|')
 print('| {Dice:.2f} | {IoU:.2f} | {HD95:.2f} | {ASD:.2f} | {n_images:.0f} | {n_empty_gt:.0f} '
       '| {n_empty_pred:.0f} |'.format(**metrics))
-print(f'overlays (TP green, FP magenta, FN yellow): {work}/overlays')
+print(f'overlays (TP bluish green, FP magenta, FN yellow): {work}/overlays')
 print(f'per-image metrics: {work}/test/per_image.csv')
 print('The tower is randomly initialised (no weights are downloaded): these numbers show '
       'that the pipeline runs, not what CLIP weights achieve.')
