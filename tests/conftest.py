@@ -7,18 +7,27 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def _initial_default_scopes() -> dict:
+    from mmengine.registry import DefaultScope
+    return DefaultScope._instance_dict.copy()
+
+
+_SESSION_SCOPES = _initial_default_scopes()
+
+
 @pytest.fixture(autouse=True)
 def isolated_default_scope():
     """Keep mmengine's default scope (mmseg/mmpretrain) from leaking between tests.
 
-    Tools run in-process set a global DefaultScope; without this a later test
-    that builds mmseg models would look them up in mmpretrain's registry.
+    Tools run in-process (also from module-scoped fixtures) set a global
+    DefaultScope; without this a later test that builds mmseg models would
+    look them up in mmpretrain's registry. After every test the scopes are
+    reset to those that existed when the session started.
     """
-    from mmengine.registry import DefaultScope
-    saved = DefaultScope._instance_dict.copy()
     yield
+    from mmengine.registry import DefaultScope
     DefaultScope._instance_dict.clear()
-    DefaultScope._instance_dict.update(saved)
+    DefaultScope._instance_dict.update(_SESSION_SCOPES)
 
 
 def shared_data_root() -> Path:
