@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mmseg_ht-installed
-# pip on this kind of machine prints a warning per missing local index entry.
-QUIET_PIP := grep -v '^WARNING: Location' || true
+# pip on this kind of machine prints a warning per missing local index entry;
+# filter those lines but keep pip's own exit status (pipefail).
+QUIET_PIP := { grep -v '^WARNING: Location' || true; }
 
 .PHONY: install test demo clean-demo
 
