@@ -53,7 +53,17 @@ def end_schedulers_with_training(cfg: Config) -> None:
 
 
 def enable_amp(cfg: Config, dtype: str = 'float16') -> None:
-    """Switch the optimizer wrapper to mmengine's AmpOptimWrapper."""
+    """Switch the optimizer wrapper to mmengine's AmpOptimWrapper (GPU/NPU only).
+
+    mmengine 0.10's AmpOptimWrapper asserts an accelerator; on a CPU-only
+    machine this says so up front instead (and bf16 autocast is slower than
+    float32 on CPUs without AMX/AVX-512-BF16, see benchmarks/README.md).
+    """
+    import torch
+    if not torch.cuda.is_available():
+        raise RuntimeError(
+            '--amp needs a GPU: mmengine\'s AmpOptimWrapper supports gpu/npu/mlu/musa only. '
+            'Train without --amp on CPU (testing with test_cfg.fp16=True works on CPU).')
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper == 'AmpOptimWrapper':
         return

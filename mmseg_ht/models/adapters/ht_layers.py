@@ -1,4 +1,19 @@
-"""Building blocks of the Hybrid-tuning (HT) adapter (paper eqs. 1–5)."""
+"""Building blocks of the Hybrid-tuning (HT) adapter (paper eqs. 1–5).
+
+Two modules compute the same result as the paper's order of operations in a
+cheaper order (equivalence tested in tests/test_models/test_fast_paths.py;
+parameters and state-dict keys are those of the straightforward form):
+
+* ``ScaledLayerNorm``: LN(x)·γ with LN's own affine (a, b) is LN with affine
+  (a·γ, b·γ) — one fused layer-norm kernel instead of LN + a full-size multiply
+  (and its backward, which had to keep LN(x) for γ's gradient).
+* ``MultiScaleDepthwiseConv``: Σ_i w_i·conv_i(x), depth-wise kernels 3/5/7 with
+  padding k//2, is ONE depth-wise conv with the largest kernel whose weights are
+  Σ_i w_i·pad(K_i) (smaller kernels zero-padded to the centre) and bias Σ_i w_i·b_i.
+  Equal weights (Mona): an ordinary depth-wise 7×7 conv. Per-image weights (HT):
+  a grouped conv over B·C groups on the batch folded into channels. No stack of
+  branch outputs, 49 instead of 9+25+49 multiply-adds per output pixel.
+"""
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -16,7 +31,11 @@ class ScaledLayerNorm(nn.Module):
         self.gamma_x = nn.Parameter(torch.ones(dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.norm(x) * self.gamma + x * self.gamma_x
+        # = self.norm(x) * self.gamma + x * self.gamma_x, with γ folded into LN's affine.
+        norm = self.norm
+        weight = norm.weight * self.gamma if norm.weight is not None else self.gamma
+        bias = norm.bias * self.gamma if norm.bias is not None else None
+        return F.layer_norm(x, norm.normalized_shape, weight, bias, norm.eps) + x * self.gamma_x
 
 
 class FrequencyFilter(nn.Module):
@@ -88,12 +107,49 @@ class MultiScaleDepthwiseConv(nn.Module):
     def num_branches(self) -> int:
         return len(self.convs)
 
+    def _fusable(self) -> bool:
+        sizes = [conv.kernel_size for conv in self.convs]
+        largest = max(k[0] for k in sizes)
+        return all(k[0] == k[1] and k[0] % 2 == largest % 2 and conv.padding == (k[0] // 2,) * 2
+                   and conv.stride == (1, 1) and conv.dilation == (1, 1)
+                   for k, conv in zip(sizes, self.convs))
+
+    def fused_kernel(self, weights: Optional[torch.Tensor] = None):
+        """Kernel (…, C, 1, K, K) and bias (…, C) of the single equivalent depth-wise conv.
+
+        ``weights`` (B, n) → per-image kernels (B, C, 1, K, K); None → mean over branches.
+        """
+        largest = max(conv.kernel_size[0] for conv in self.convs)
+        kernels = []
+        for conv in self.convs:
+            p = (largest - conv.kernel_size[0]) // 2
+            kernels.append(F.pad(conv.weight, (p, p, p, p)))
+        kernels = torch.stack(kernels)                              # n, C, 1, K, K
+        biases = torch.stack([conv.bias for conv in self.convs])    # n, C
+        if weights is None:
+            return kernels.mean(dim=0), biases.mean(dim=0)
+        weights = weights.to(kernels.dtype)
+        kernel = torch.einsum('bn,nckij->bckij', weights, kernels)
+        return kernel, weights @ biases
+
+    def branch_sum(self, x: torch.Tensor, weights: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Σ_i w_i·conv_i(x) (mean if ``weights`` is None), as one depth-wise conv."""
+        if not self._fusable():  # e.g. even and odd kernel sizes mixed: no common centre
+            branches = torch.stack([conv(x) for conv in self.convs], dim=1)
+            if weights is None:
+                return branches.mean(dim=1)
+            return (branches * weights[:, :, None, None, None]).sum(dim=1)
+        kernel, bias = self.fused_kernel(weights)
+        pad = kernel.shape[-1] // 2
+        if weights is None:
+            return F.conv2d(x, kernel, bias, padding=pad, groups=x.shape[1])
+        batch, channels, height, width = x.shape
+        out = F.conv2d(x.reshape(1, batch * channels, height, width),
+                       kernel.reshape(batch * channels, 1, *kernel.shape[-2:]),
+                       bias.reshape(-1), padding=pad, groups=batch * channels)
+        return out.view(batch, channels, *out.shape[-2:])
+
     def forward(self, x: torch.Tensor, residual: torch.Tensor,
                 weights: Optional[torch.Tensor] = None) -> torch.Tensor:
-        branches = torch.stack([conv(x) for conv in self.convs], dim=1)  # B, n, C, H, W
-        if weights is None:
-            fused = branches.mean(dim=1)
-        else:
-            fused = (branches * weights[:, :, None, None, None]).sum(dim=1)
-        fused = fused + residual
+        fused = self.branch_sum(x, weights) + residual
         return fused + self.proj(fused)
