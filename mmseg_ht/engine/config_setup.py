@@ -73,3 +73,25 @@ def enable_amp(cfg: Config, dtype: str = 'float16') -> None:
     cfg.optim_wrapper.dtype = dtype
     if dtype == 'float16':
         cfg.optim_wrapper.loss_scale = 'dynamic'
+
+
+def init_cpu_process_group(cfg: Config, launcher: str) -> bool:
+    """Make torchrun work on machines without CUDA: a gloo group, DDP on CPU.
+
+    mmengine 0.10's PyTorch launcher calls ``torch.cuda.set_device`` before
+    ``init_process_group`` and wraps the model with ``device_ids=[LOCAL_RANK]``;
+    both fail without CUDA. A group started here makes the Runner skip its own
+    initialisation, and ``device_ids=None`` is DDP's CPU setting. Returns True
+    when a group was started here.
+    """
+    import torch
+    import torch.distributed as dist
+    if launcher != 'pytorch' or torch.cuda.is_available() or dist.is_initialized():
+        return False
+    dist.init_process_group(backend='gloo')
+    wrapper = dict(type='MMDistributedDataParallel', broadcast_buffers=False,
+                   find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper.update(cfg.get('model_wrapper_cfg') or {})
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    return True
