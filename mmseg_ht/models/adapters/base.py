@@ -16,6 +16,14 @@ import torch
 import torch.nn as nn
 
 
+def patch_tokens_to_map(patch_tokens: torch.Tensor, grid_size: Tuple[int, int]) -> torch.Tensor:
+    """Patch tokens (B, h·w, C) → map (B, C, h, w); an error names both sizes."""
+    h, w = grid_size
+    if patch_tokens.shape[1] != h * w:
+        raise ValueError(f'expected {h}x{w}={h * w} patch tokens, got {patch_tokens.shape[1]}')
+    return patch_tokens.transpose(1, 2).reshape(patch_tokens.shape[0], -1, h, w)
+
+
 class BaseAdapter(nn.Module):
     """Base class of all adapters; see the module docstring."""
 

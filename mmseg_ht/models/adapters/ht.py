@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 from mmseg_ht.registry import ADAPTERS
-from .base import BaseAdapter
+from .base import BaseAdapter, patch_tokens_to_map
 from .ht_layers import FrequencyFilter, MultiScaleDepthwiseConv, NoiseEstimator, ScaledLayerNorm
 
 
@@ -60,18 +60,10 @@ class HTAdapter(BaseAdapter):
         weights = self.noise_estimator(filtered) if self.noise_estimator else None
         return self.convs(filtered, residual=feature_map, weights=weights)
 
-    def _to_map(self, patch_tokens: torch.Tensor) -> torch.Tensor:
-        h, w = self.grid_size
-        if patch_tokens.shape[1] != h * w:
-            raise ValueError(
-                f'{type(self).__name__} expects {h}x{w}={h * w} patch tokens, '
-                f'got {patch_tokens.shape[1]}')
-        return patch_tokens.transpose(1, 2).reshape(patch_tokens.shape[0], -1, h, w)
-
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         x = self.down(self.norm(tokens))
         prefix, patches = x[:, :self.num_prefix_tokens], x[:, self.num_prefix_tokens:]
-        patches = self.spatial_path(self._to_map(patches)).flatten(2).transpose(1, 2)
+        patches = self.spatial_path(patch_tokens_to_map(patches, self.grid_size)).flatten(2).transpose(1, 2)
         x = torch.cat([prefix, patches], dim=1)
         return tokens + self.up(self.dropout(self.act(x)))
 

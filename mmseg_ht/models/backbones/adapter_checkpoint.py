@@ -71,12 +71,5 @@ def load_adapter_checkpoint(backbone: nn.Module, path: Union[str, Path]) -> List
     return sorted(weights)
 
 
-def describe_adapter_file(path: Union[str, Path]) -> Dict[str, str]:
-    """The metadata stored in an adapter safetensors file."""
-    from safetensors import safe_open
-    with safe_open(str(path), framework='pt') as handle:
-        return dict(handle.metadata() or {})
-
-
 __all__ = ['adapter_state_dict', 'save_adapter_checkpoint', 'load_adapter_checkpoint',
-           'is_adapter_parameter', 'describe_adapter_file']
+           'is_adapter_parameter']

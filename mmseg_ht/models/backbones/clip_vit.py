@@ -8,7 +8,7 @@ normalisation happens here, once, from the tower's own constants: feed it
 RGB images in 0–255 (the data preprocessor only converts BGR→RGB).
 """
 import warnings
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -17,6 +17,7 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 
 from mmseg_ht.models.adapters.attach import attach_adapters, train_adapters_only
+from mmseg_ht.models.adapters.base import patch_tokens_to_map
 from .adapter_checkpoint import load_adapter_checkpoint
 from .parameter_report import log_parameter_report
 from .pretrained import load_pretrained_image_tower
@@ -142,9 +143,8 @@ class CLIPViT(BaseModule):
 
     def tokens_to_map(self, tokens: torch.Tensor) -> torch.Tensor:
         """Drop prefix tokens and reshape (B, prefix + h·w, D) → (B, D, h, w)."""
-        h, w = self.family.grid_size(self.tower)
         patches = tokens[:, self.family.num_prefix_tokens(self.tower):]
-        return patches.transpose(1, 2).reshape(tokens.shape[0], -1, h, w)
+        return patch_tokens_to_map(patches, self.family.grid_size(self.tower))
 
     def forward(self, images: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Return the maps of ``out_indices`` (+ the pooled embedding if ``out_pooled``)."""
