@@ -20,7 +20,7 @@ import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before m
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_ht.engine import init_cpu_process_group, load_config  # noqa: E402
+from mmseg_ht.engine import close_cpu_process_group, init_cpu_process_group, load_config  # noqa: E402
 from mmseg_ht.engine.checkpoint_fit import check_checkpoint_fits  # noqa: E402
 from mmseg_ht.engine.trust import allow_full_unpickling, check_checkpoint_file  # noqa: E402
 
@@ -57,7 +57,7 @@ def main() -> None:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     cfg.launcher = args.launcher
-    init_cpu_process_group(cfg, args.launcher)  # torchrun on CPU-only machines (gloo)
+    started_group = init_cpu_process_group(cfg, args.launcher)  # torchrun on CPU-only machines (gloo)
     check_checkpoint_file(args.checkpoint)
     if args.trust_checkpoint:
         allow_full_unpickling(args.checkpoint)
@@ -74,6 +74,7 @@ def main() -> None:
         json.dump(dict(config=args.config, checkpoint=args.checkpoint,
                        metrics={k: float(v) for k, v in metrics.items()}), handle, indent=2)
     print(f'metrics written to {path}')
+    close_cpu_process_group(started_group)
 
 
 if __name__ == '__main__':

@@ -18,7 +18,7 @@ from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_ht.engine import (enable_amp, end_schedulers_with_training,  # noqa: E402
-                             init_cpu_process_group, load_config)
+                             close_cpu_process_group, init_cpu_process_group, load_config)
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,7 +47,7 @@ def main() -> None:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     cfg.launcher = args.launcher
-    init_cpu_process_group(cfg, args.launcher)  # torchrun on CPU-only machines (gloo)
+    started_group = init_cpu_process_group(cfg, args.launcher)  # torchrun on CPU-only machines (gloo)
     end_schedulers_with_training(cfg)
     if args.amp:
         enable_amp(cfg, args.amp_dtype)
@@ -60,6 +60,7 @@ def main() -> None:
         from mmengine.registry import RUNNERS
         runner = RUNNERS.build(cfg)
     runner.train()
+    close_cpu_process_group(started_group)
 
 
 if __name__ == '__main__':

@@ -1,11 +1,11 @@
 """Hooks and config handling for training and testing."""
 from .checkpoint_fit import CheckpointMismatchError, CheckpointReadError, check_checkpoint_fits
-from .config_setup import (enable_amp, end_schedulers_with_training, init_cpu_process_group,
-                           load_config)
+from .config_setup import (close_cpu_process_group, enable_amp, end_schedulers_with_training,
+                           init_cpu_process_group, load_config)
 from .exact_resume import RNGStateHook
 from .hooks import ErrorOverlayHook
 from .weights_only_checkpoint import WeightsOnlyCheckpointHook
 
-__all__ = ['CheckpointMismatchError', 'CheckpointReadError', 'ErrorOverlayHook', 'RNGStateHook',
+__all__ = ['CheckpointMismatchError', 'close_cpu_process_group', 'CheckpointReadError', 'ErrorOverlayHook', 'RNGStateHook',
            'WeightsOnlyCheckpointHook', 'check_checkpoint_fits', 'enable_amp',
            'end_schedulers_with_training', 'init_cpu_process_group', 'load_config']

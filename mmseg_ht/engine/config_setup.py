@@ -95,3 +95,15 @@ def init_cpu_process_group(cfg: Config, launcher: str) -> bool:
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     return True
+
+
+def close_cpu_process_group(started: bool) -> None:
+    """Destroy a gloo group that ``init_cpu_process_group`` started.
+
+    Left to interpreter exit, gloo's teardown can abort the process
+    ("terminate called without an active exception") after a successful run.
+    """
+    import torch.distributed as dist
+    if started and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
