@@ -3,3 +3,4 @@
 #   python tools/test.py configs/cls/unimedclip-frozen_ln-ext.py work_dirs/unimedclip-frozen_ln-int/best_cls_f1_iter_N.pth
 _base_ = ['./unimedclip-frozen_ln-int.py']
 test_dataloader = dict(dataset=dict(data_root='{{$DATA_ROOT:data/ln-ext}}'))
+dataset_name = 'LN-EXT'

@@ -3,3 +3,4 @@
 #   python tools/test.py configs/ht/clip-mona_ln-ext.py work_dirs/clip-mona_ln-int/best_Dice_iter_N.pth
 _base_ = ['./clip-mona_ln-int.py']
 test_dataloader = dict(dataset=dict(data_root='{{$DATA_ROOT:data/ln-ext}}'))
+dataset_name = 'LN-EXT'

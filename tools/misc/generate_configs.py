@@ -35,6 +35,7 @@ LN_EXT_TEMPLATE = """\
 #   python tools/test.py {name} work_dirs/{base_stem}/best_Dice_iter_N.pth
 _base_ = ['./{base_stem}.py']
 test_dataloader = dict(dataset=dict(data_root='{{{{$DATA_ROOT:data/ln-ext}}}}'))
+dataset_name = 'LN-EXT'
 """
 
 
