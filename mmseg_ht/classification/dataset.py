@@ -11,6 +11,8 @@ from typing import Dict, List, Optional, Sequence
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from mmseg_ht.datasets.few_shot import FewShotMixin
+
 from .labels_csv import LabelsFileError, read_labels_csv
 
 SPLIT_NAMES = ('train', 'val', 'test')
@@ -24,7 +26,7 @@ def _listed(names: Sequence[str]) -> str:
 
 
 @DATASETS.register_module()
-class UltrasoundClsDataset(BaseDataset):
+class UltrasoundClsDataset(FewShotMixin, BaseDataset):
     """Images of ``data_prefix.img_path`` labelled by ``labels.csv``.
 
     Args:
@@ -34,8 +36,10 @@ class UltrasoundClsDataset(BaseDataset):
         label_map: optional mapping of raw labels in labels.csv to class names
             (e.g. ``{'reactive': 'benign', 'metastatic': 'malignant'}``).
         img_suffix: image file extension.
+        ratio: keep this seeded fraction of the images, stratified by class
+            (few-shot study); ``ratio_seed`` picks the subset.
         Other arguments: see mmpretrain's ``BaseDataset`` (``pipeline``,
-        ``test_mode``, ``indices`` for few-shot subsets, ``classes`` …).
+        ``test_mode``, ``indices``, ``classes`` …).
     """
 
     METAINFO = dict(classes=('benign', 'malignant'))
@@ -43,7 +47,9 @@ class UltrasoundClsDataset(BaseDataset):
 
     def __init__(self, data_root: str = '', ann_file: str = 'labels.csv',
                  data_prefix: Optional[dict] = None, label_map: Optional[Dict[str, str]] = None,
-                 img_suffix: str = '.png', **kwargs) -> None:
+                 img_suffix: str = '.png', ratio: float = 1.0, ratio_seed: int = 0,
+                 **kwargs) -> None:
+        self._init_few_shot(ratio, ratio_seed)
         self.label_map = dict(label_map or {})
         self.img_suffix = img_suffix
         super().__init__(ann_file=ann_file, data_root=data_root,
@@ -104,7 +110,11 @@ class UltrasoundClsDataset(BaseDataset):
                 f'{tuple(self.metainfo["classes"])}: {details}. Map them with label_map=dict(...) '
                 'in the dataset config, or re-convert without them (e.g. BUSI without '
                 '--include-normal).')
-        return data_list
+        return self.apply_few_shot(data_list)
+
+    def few_shot_strata(self, data_list: List[dict]) -> List[int]:
+        """Few-shot subsets are stratified by class."""
+        return [info['gt_label'] for info in data_list]
 
 
 @DATASETS.register_module()

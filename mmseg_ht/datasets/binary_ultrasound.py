@@ -11,6 +11,7 @@ from mmengine import fileio
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .few_shot import FewShotMixin
 from .transforms import DataValidationError, image_header_size
 
 MAX_LISTED = 5  # file names listed in an error message
@@ -31,7 +32,7 @@ def _first(names: Set[str], suffix: str) -> str:
 
 
 @DATASETS.register_module()
-class BinaryUltrasoundDataset(BaseSegDataset):
+class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
     """Binary lesion/organ segmentation set: PNG images, PNG masks with values 0/1.
 
     ``CONVERTER`` names the tool that prepares the set; it is quoted in the
@@ -42,14 +43,19 @@ class BinaryUltrasoundDataset(BaseSegDataset):
     ``DataValidationError`` listing all unreadable files and all pairs whose
     sizes differ, instead of failing at the first such sample mid-training.
     Pixel values are checked per sample by ``LoadBinaryMask``.
+
+    ``ratio`` (default 1.0) keeps a seeded fraction of the images (few-shot
+    study; ``ratio_seed`` picks the subset); see ``mmseg_ht.datasets.few_shot``.
     """
 
     METAINFO = dict(classes=('background', 'foreground'), palette=PALETTE)
     CONVERTER = 'folder'
 
     def __init__(self, img_suffix: str = '.png', seg_map_suffix: str = '.png',
-                 reduce_zero_label: bool = False, check_headers: bool = True, **kwargs) -> None:
+                 reduce_zero_label: bool = False, check_headers: bool = True,
+                 ratio: float = 1.0, ratio_seed: int = 0, **kwargs) -> None:
         self.check_headers = check_headers
+        self._init_few_shot(ratio, ratio_seed)
         super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
                          reduce_zero_label=reduce_zero_label, **kwargs)
 
@@ -145,11 +151,11 @@ class BinaryUltrasoundDataset(BaseSegDataset):
                 path=first[0])
 
     def load_data_list(self) -> List[dict]:
-        """mmseg's directory listing, after checking the folders exist and pair up."""
+        """mmseg's directory listing (its ``ratio`` subset), after checking the folders exist and pair up."""
         images = self._check_folders()
         if images is not None:
             self._check_pairs(images)
-        data_list = super().load_data_list()
+        data_list = self.apply_few_shot(super().load_data_list())
         if self.check_headers:
             self._check_headers(data_list)
         return data_list
