@@ -1,7 +1,11 @@
 """Test a trained model and print its metrics (Dice/IoU/HD95/ASD for segmentation).
 
-    python tools/test.py CONFIG CHECKPOINT [--show-dir DIR] [--out DIR]
+    python tools/test.py CONFIG CHECKPOINT [--show-dir DIR] [--out DIR] [--pred-dir DIR]
         [--work-dir DIR] [--cfg-options key=value ...]
+
+The metrics, with what was tested (method, backbone, data set, few-shot ratio,
+seed, data folders), go to ``<work dir>/test_results.json``, the input of
+``tools/analysis/collect_results.py`` and ``tools/analysis/visualize.py``.
 
 The toolbox (mmseg or mmpretrain) is taken from the config's ``default_scope``.
 Checkpoints written by mmseg_ht runs load with torch's safe (weights-only)
@@ -21,6 +25,8 @@ from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_ht.engine import close_cpu_process_group, init_cpu_process_group, load_config  # noqa: E402
+from mmseg_ht.engine.experiment_record import (RESULTS_FILE, experiment_labels,  # noqa: E402
+                                               evaluated_data_paths)
 from mmseg_ht.engine.checkpoint_fit import check_checkpoint_fits  # noqa: E402
 from mmseg_ht.engine.trust import allow_full_unpickling, check_checkpoint_file  # noqa: E402
 
@@ -32,6 +38,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='where logs and test_results.json go')
     parser.add_argument('--out', help='segmentation: write per-image metrics (per_image.csv) here')
     parser.add_argument('--show-dir', help='write TP/FP/FN overlays of every test image here')
+    parser.add_argument('--pred-dir',
+                        help='segmentation: write every predicted mask (0/1 PNG) here '
+                             '(needed by tools/analysis/visualize.py grid)')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='allow a full unpickle of CHECKPOINT (only for files you trust)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -44,7 +53,10 @@ def parse_args() -> argparse.Namespace:
 
 
 def add_segmentation_outputs(cfg, args: argparse.Namespace) -> None:
-    """Overlays (--show-dir) and per-image CSV (--out) for mmseg configs."""
+    """Overlays (--show-dir), per-image CSV (--out) and masks (--pred-dir) for mmseg configs."""
+    if args.pred_dir:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='PredictionMaskHook', out_dir=osp.abspath(args.pred_dir))]
     if args.show_dir:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
             dict(type='ErrorOverlayHook', out_dir=osp.abspath(args.show_dir))]
@@ -64,15 +76,18 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     if cfg.get('default_scope', 'mmseg') == 'mmseg':
         add_segmentation_outputs(cfg, args)
-    elif args.show_dir or args.out:
-        raise ValueError('--show-dir/--out are for segmentation configs')
+    elif args.show_dir or args.out or args.pred_dir:
+        raise ValueError('--show-dir/--out/--pred-dir are for segmentation configs')
     runner = Runner.from_cfg(cfg)
     check_checkpoint_fits(runner.model, args.checkpoint, trusted=args.trust_checkpoint)
     metrics = runner.test()
-    path = osp.join(runner.work_dir, 'test_results.json')
+    path = osp.join(runner.work_dir, RESULTS_FILE)
+    record = dict(config=args.config, checkpoint=args.checkpoint,
+                  experiment=experiment_labels(cfg, args.config), data=evaluated_data_paths(cfg),
+                  predictions=osp.abspath(args.pred_dir) if args.pred_dir else None,
+                  metrics={k: float(v) for k, v in metrics.items()})
     with open(path, 'w') as handle:
-        json.dump(dict(config=args.config, checkpoint=args.checkpoint,
-                       metrics={k: float(v) for k, v in metrics.items()}), handle, indent=2)
+        json.dump(record, handle, indent=2)
     print(f'metrics written to {path}')
     close_cpu_process_group(started_group)
 

@@ -3,9 +3,10 @@ from .checkpoint_fit import CheckpointMismatchError, CheckpointReadError, check_
 from .config_setup import (close_cpu_process_group, enable_amp, end_schedulers_with_training,
                            init_cpu_process_group, load_config)
 from .exact_resume import RNGStateHook
-from .hooks import ErrorOverlayHook
+from .hooks import ErrorOverlayHook, PredictionMaskHook
 from .weights_only_checkpoint import WeightsOnlyCheckpointHook
 
-__all__ = ['CheckpointMismatchError', 'close_cpu_process_group', 'CheckpointReadError', 'ErrorOverlayHook', 'RNGStateHook',
+__all__ = ['CheckpointMismatchError', 'close_cpu_process_group', 'CheckpointReadError', 'ErrorOverlayHook', 'PredictionMaskHook',
+           'RNGStateHook',
            'WeightsOnlyCheckpointHook', 'check_checkpoint_fits', 'enable_amp',
            'end_schedulers_with_training', 'init_cpu_process_group', 'load_config']

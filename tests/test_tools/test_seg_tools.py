@@ -1,6 +1,8 @@
 """Integration: convert real BUSI images, train 2 iterations and test via the real tools."""
 import json
 
+import cv2
+import numpy as np
 import pytest
 
 from tests.conftest import run_tool
@@ -39,10 +41,11 @@ def test_train_writes_checkpoints_and_logs_metrics(trained_run):
 
 def test_test_tool_prints_metrics_and_writes_overlays(trained_run, busi_mini_converted, tmp_path):
     checkpoint = sorted(trained_run.glob('best_Dice_iter_*.pth'))[-1]
-    show_dir, out_dir = tmp_path / 'overlays', tmp_path / 'out'
+    show_dir, out_dir, pred_dir = tmp_path / 'overlays', tmp_path / 'out', tmp_path / 'pred'
     result = run_tool('tools/test.py', 'configs/ht/clip-ht_busi.py', str(checkpoint),
                       '--work-dir', str(tmp_path), '--show-dir', str(show_dir),
-                      '--out', str(out_dir), '--cfg-options', *TINY, *FAST_LOADERS,
+                      '--out', str(out_dir), '--pred-dir', str(pred_dir),
+                      '--cfg-options', *TINY, *FAST_LOADERS, 'randomness.seed=7',
                       env={'DATA_ROOT': str(busi_mini_converted)})
     output = result.stdout + result.stderr
     for column in ('Dice', 'IoU', 'HD95', 'ASD'):
@@ -52,8 +55,19 @@ def test_test_tool_prints_metrics_and_writes_overlays(trained_run, busi_mini_con
     assert len(list(show_dir.glob('*.png'))) == n_test
     per_image = (out_dir / 'per_image.csv').read_text().splitlines()
     assert len(per_image) == n_test + 1
-    results = json.loads((tmp_path / 'test_results.json').read_text())['metrics']
+    record = json.loads((tmp_path / 'test_results.json').read_text())
+    results = record['metrics']
     assert 0.0 <= results['Dice'] <= 100.0 and results['n_images'] == n_test
+    assert record['experiment'] == dict(
+        method='HT', backbone='CLIP', dataset='BUSI', task='segmentation', ratio=1.0,
+        ratio_seed=0, seed=7, config_name='clip-ht_busi')
+    assert record['data']['img_dir'] == str(busi_mini_converted / 'img_dir' / 'test')
+    assert record['data']['ann_dir'] == str(busi_mini_converted / 'ann_dir' / 'test')
+    assert record['predictions'] == str(pred_dir)
+    for image in (busi_mini_converted / 'img_dir' / 'test').glob('*.png'):
+        mask = cv2.imread(str(pred_dir / image.name), cv2.IMREAD_UNCHANGED)
+        assert mask.dtype == np.uint8 and set(np.unique(mask)) <= {0, 1}
+        assert mask.shape == cv2.imread(str(image), cv2.IMREAD_UNCHANGED).shape[:2]
 
 
 def test_missing_checkpoint_is_a_clear_error(busi_mini_converted, tmp_path):
