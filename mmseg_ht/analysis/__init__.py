@@ -1,0 +1,1 @@
+"""Experiment analysis: parameter tables, result tables, the experiment matrix."""
