@@ -1,16 +1,16 @@
-"""Make mmseg_ht's backbone and checkpoint hook available to mmpretrain configs.
+"""Make mmseg_ht's backbones and checkpoint hook available to mmpretrain configs.
 
-``CLIPViT`` and ``WeightsOnlyCheckpointHook`` are registered in mmseg's
-registries; mmpretrain configs (``default_scope='mmpretrain'``) look names up
-in mmpretrain's registries, so the same classes are registered there under
-the same names. Configs of both toolboxes then read alike
-(``type='CLIPViT'``); the scoped ``mmseg.CLIPViT`` works as well.
+``CLIPViT``, ``ExternalBackbone`` and ``WeightsOnlyCheckpointHook`` are
+registered in mmseg's registries; mmpretrain configs
+(``default_scope='mmpretrain'``) look names up in mmpretrain's registries, so
+the same classes are registered there under the same names. Configs of both
+toolboxes then read alike (``type='CLIPViT'``); the scoped ``mmseg.CLIPViT`` works as well.
 """
 from mmengine.registry import Registry
 from mmpretrain.registry import HOOKS, MODELS
 
 from mmseg_ht.engine.weights_only_checkpoint import WeightsOnlyCheckpointHook
-from mmseg_ht.models.backbones import CLIPViT
+from mmseg_ht.models.backbones import CLIPViT, ExternalBackbone
 
 
 def register_once(registry: Registry, cls: type) -> None:
@@ -25,4 +25,5 @@ def register_once(registry: Registry, cls: type) -> None:
 
 
 register_once(MODELS, CLIPViT)
+register_once(MODELS, ExternalBackbone)
 register_once(HOOKS, WeightsOnlyCheckpointHook)
