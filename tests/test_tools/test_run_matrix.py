@@ -17,6 +17,7 @@ def test_paper_matrix_expands_to_existing_configs():
     assert counts['seg_main'] == 4 * 4 * 5 and counts['seg_ablation'] == 4 * 2 * 5
     assert counts['seg_few_shot'] == 4 * 7 * 3 and counts['cls_few_shot'] == 4 * 7 * 3
     assert counts['cls_main'] == 4 * 4 * 2
+    assert counts['seg_baselines'] == 3 * 5 and counts['cls_baselines'] == 2 * 2
     for runs in tables.values():
         for run in runs:
             assert (REPO_ROOT / run.config).is_file()
@@ -43,6 +44,10 @@ def test_external_test_set_uses_the_internal_run_checkpoint():
     cls_run = next(r for r in tables['cls_ln_ext'] if r.config.endswith('clip-ht_ln-ext.py'))
     assert cls_run.checkpoint_dir == 'work_dirs/paper/cls_main/clip-ht_ln-int_s0'
     assert '--pred-dir' not in cls_run.test_command('x.pth')
+    clipseg = next(r for r in tables['seg_baselines'] if 'clip-clipseg_busi' in r.config)
+    assert 'model.decode_head.text_encoder.pretrained=weights/ViT-B-16.pt' in clipseg.cfg_options
+    unet = next(r for r in tables['seg_baselines_ln_ext'] if 'unet' in r.config)
+    assert unet.checkpoint_dir == 'work_dirs/paper/seg_baselines/unet_ln-int_s0'
 
 
 def write_matrix(path: Path, body: str) -> Path:
