@@ -18,13 +18,7 @@ TINY_CLIP = 'mmseg_ht-tiny-vit16'  # bundled: 224 input, 14x14 grid, width 64, t
 TINY_VIT_ARCH = dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64)
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_torch_thread():
-    """Tiny models: one intra-op thread is faster, and far faster on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 def vit_cfg(img_size=28, **kwargs):

@@ -39,13 +39,7 @@ DATASET_NAMES = {'busi': 'BUSI', 'ddti': 'DDTI', 'tn3k': 'TN3K', 'prostate': 'Pr
                  'ln-int': 'LN-INT', 'ln-ext': 'LN-EXT'}
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_torch_thread():
-    """Tiny models: one intra-op thread is faster, and far faster on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 def kind_of(path: Path) -> str:
