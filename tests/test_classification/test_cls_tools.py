@@ -49,8 +49,13 @@ def test_train_then_test_a_busi_classifier(trained, busi_cls_root, tmp_path):
     assert 'state_dict' in torch.load(best[-1], weights_only=True)
     run_tool('tools/test.py', 'configs/cls/clip-ht_busi.py', str(best[-1]), '--work-dir',
              str(tmp_path), '--cfg-options', *TINY_CLS, *FAST_LOADERS, data_root=busi_cls_root)
-    metrics = json.loads((tmp_path / 'test_results.json').read_text())['metrics']
+    record = json.loads((tmp_path / 'test_results.json').read_text())
+    metrics = record['metrics']
     assert set(metrics) == METRICS
+    labels = record['experiment']
+    assert (labels['task'], labels['method'], labels['backbone'], labels['dataset']) == (
+        'classification', 'HT', 'CLIP', 'BUSI')
+    assert record['data']['ann_dir'] is None and record['predictions'] is None
     assert all(0.0 <= v <= 100.0 for v in metrics.values())  # 1 benign + 1 malignant: AUC defined
 
 
