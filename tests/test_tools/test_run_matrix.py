@@ -26,6 +26,14 @@ def test_paper_matrix_expands_to_existing_configs():
     assert len(names) == len(set(names)), 'two runs share a work dir'
 
 
+def test_readme_example_matrix_expands():
+    tables = load_matrix(REPO_ROOT / 'configs' / 'experiments' / 'busi_cpu_example.yaml', REPO_ROOT)
+    assert {name: len(runs) for name, runs in tables.items()} == dict(clip=6, unet=2, few_shot=2)
+    unet = tables['unet'][0]
+    assert 'model.backbone.base_channels=16' in unet.cfg_options
+    assert 'backbone_name=tiny-random-ViT' in tables['clip'][0].cfg_options
+
+
 def test_few_shot_runs_set_ratio_and_subset_seed():
     runs = load_matrix(PAPER, REPO_ROOT)['seg_few_shot']
     run = next(r for r in runs if r.ratio == 0.05 and r.seed == 2 and 'clip-ht_' in r.config)
