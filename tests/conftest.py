@@ -70,6 +70,39 @@ def roco_captions_csv() -> Path:
     return path
 
 
+@pytest.fixture(scope='session')
+def tiny_clip_weights(tmp_path_factory) -> Path:
+    """A full (image + text) random 'mmseg_ht-tiny-vit16' state dict as safetensors.
+
+    ``logit_scale`` is log 50 (the contrastive tests rely on that value).
+    """
+    import math
+
+    import open_clip
+    import torch
+    from safetensors.torch import save_file
+
+    from mmseg_ht.models.backbones.towers import _register_bundled_configs
+    _register_bundled_configs()
+    torch.manual_seed(0)
+    state = open_clip.create_model('mmseg_ht-tiny-vit16').state_dict()
+    state['logit_scale'] = torch.tensor(math.log(50.0))
+    path = tmp_path_factory.mktemp('weights') / 'tiny_clip.safetensors'
+    save_file({k: v.contiguous() for k, v in state.items()}, str(path))
+    return path
+
+
+def run_tool_in_process(script: str, *args: str, data_root) -> None:
+    """Run a repo tool's ``__main__`` in this process (faster than a subprocess) with DATA_ROOT."""
+    import runpy
+    import sys
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO_ROOT)
+        patch.setenv('DATA_ROOT', str(data_root))
+        patch.setattr(sys, 'argv', [script, *args])
+        runpy.run_path(str(REPO_ROOT / script), run_name='__main__')
+
+
 def run_tool(*args: str, env: dict = None, timeout: int = 600):
     """Run a repo tool (``tools/...``) in a subprocess; fail with its output on error."""
     import subprocess

@@ -4,14 +4,11 @@ The tools run in this process (runpy) to keep the suite fast; they are the
 same scripts users run.
 """
 import json
-import runpy
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import run_tool_in_process
 TINY = 'mmseg_ht-tiny-vit16'
 TINY_CLS = [f'model.backbone.arch={TINY}', 'model.head.in_channels=[64,64,64]',
             'model.head.channels=32', 'model.head.hidden_channels=32']
@@ -23,18 +20,10 @@ SHORT = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'train_dataloader.
 METRICS = {f'cls/{k}' for k in ('accuracy', 'precision', 'recall', 'f1', 'auc')}
 
 
-def run_tool(script, *args, data_root):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(REPO)
-        patch.setenv('DATA_ROOT', str(data_root))
-        patch.setattr(sys, 'argv', [script, *args])
-        runpy.run_path(str(REPO / script), run_name='__main__')
-
-
 @pytest.fixture(scope='module')
 def trained(busi_cls_root, tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('cls_work')
-    run_tool('tools/train.py', 'configs/cls/clip-ht_busi.py', '--work-dir', str(work_dir),
+    run_tool_in_process('tools/train.py', 'configs/cls/clip-ht_busi.py', '--work-dir', str(work_dir),
              '--cfg-options', *TINY_CLS, *FAST_LOADERS, *SHORT, data_root=busi_cls_root)
     return work_dir
 
@@ -47,7 +36,7 @@ def test_train_then_test_a_busi_classifier(trained, busi_cls_root, tmp_path):
     assert any(METRICS <= set(json.loads(line)) for line in log)
     # weights-only checkpoint: loads with torch's safe loader
     assert 'state_dict' in torch.load(best[-1], weights_only=True)
-    run_tool('tools/test.py', 'configs/cls/clip-ht_busi.py', str(best[-1]), '--work-dir',
+    run_tool_in_process('tools/test.py', 'configs/cls/clip-ht_busi.py', str(best[-1]), '--work-dir',
              str(tmp_path), '--cfg-options', *TINY_CLS, *FAST_LOADERS, data_root=busi_cls_root)
     record = json.loads((tmp_path / 'test_results.json').read_text())
     metrics = record['metrics']
@@ -69,11 +58,11 @@ def zero_shot_args(config, work_dir, weights):
 @pytest.mark.parametrize('rule', ['mean_similarity', 'mean_embedding'])
 def test_zero_shot_without_adapters(rule, busi_cls_root, tiny_clip_weights, tmp_path):
     args = zero_shot_args('configs/zero_shot/clip_busi.py', tmp_path, tiny_clip_weights)
-    run_tool('tools/zero_shot.py', *args[:1], '--rule', rule, *args[1:], data_root=busi_cls_root)
+    run_tool_in_process('tools/zero_shot.py', *args[:1], '--rule', rule, *args[1:], data_root=busi_cls_root)
     result = json.loads((tmp_path / 'zero_shot_results.json').read_text())
     assert result['rule'] == rule and result['prompts_per_class'] == {'benign': 10, 'malignant': 10}
     assert set(result['metrics']) == METRICS
-    assert result['logit_scale'] == pytest.approx(1 / 0.07, rel=1e-4)  # from the weights file
+    assert result['logit_scale'] == pytest.approx(50.0, rel=1e-4)  # the file's, not the default 1/0.07
 
 
 def test_zero_shot_with_stage1_adapter_weights(busi_cls_root, tiny_clip_weights, tmp_path):
@@ -85,8 +74,8 @@ def test_zero_shot_with_stage1_adapter_weights(busi_cls_root, tiny_clip_weights,
     path = save_adapter_checkpoint(backbone, tmp_path / 'stage1.safetensors')
     args = zero_shot_args('configs/zero_shot/clip-ht_busi.py', tmp_path, tiny_clip_weights)
     with pytest.raises(ValueError, match='--checkpoint'):
-        run_tool('tools/zero_shot.py', *args, data_root=busi_cls_root)
-    run_tool('tools/zero_shot.py', *args[:1], '--checkpoint', str(path), *args[1:],
+        run_tool_in_process('tools/zero_shot.py', *args, data_root=busi_cls_root)
+    run_tool_in_process('tools/zero_shot.py', *args[:1], '--checkpoint', str(path), *args[1:],
              data_root=busi_cls_root)
     result = json.loads((tmp_path / 'zero_shot_results.json').read_text())
     assert result['checkpoint'] == str(path) and set(result['metrics']) == METRICS

@@ -136,21 +136,6 @@ def test_trainable_resnet18_follows_train_mode():
 
 
 # ----------------------------------------------------------------- CLIPSegHead
-@pytest.fixture(scope='module')
-def tiny_clip_weights(tmp_path_factory):
-    """A random tiny CLIP (image + text) state dict as safetensors."""
-    import open_clip
-    from safetensors.torch import save_file
-
-    from mmseg_ht.models.backbones.towers import _register_bundled_configs
-    _register_bundled_configs()
-    torch.manual_seed(0)
-    model = open_clip.create_model(TINY_CLIP)
-    path = tmp_path_factory.mktemp('weights') / 'tiny_clip.safetensors'
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
-    return path
-
-
 PROMPTS = ['a breast lesion in an ultrasound image', 'a tumour in a breast ultrasound image']
 
 

@@ -7,7 +7,6 @@ and tools/test.py.
 """
 import json
 import math
-import runpy
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from mmengine.registry import init_default_scope
 from mmengine.utils import import_modules_from_strings
 
 import mmseg_ht  # noqa: F401  (mmcv.ops stand-in before mmseg/mmpretrain)
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, run_tool_in_process
 
 sys.path.insert(0, str(REPO_ROOT / 'tools' / 'misc'))
 from generate_configs import (CLIPSEG_PROMPTS, DATASETS, baseline_configs)  # noqa: E402
@@ -176,14 +175,6 @@ def test_leaf_builds_and_trains_one_iteration(path):
 
 
 # ------------------------------------------------------------ through the tools
-def run_tool(script, *args, data_root):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(REPO_ROOT)
-        patch.setenv('DATA_ROOT', str(data_root))
-        patch.setattr(sys, 'argv', [script, *args])
-        runpy.run_path(str(REPO_ROOT / script), run_name='__main__')
-
-
 FAST = [f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
         for key in ('num_workers=0', 'persistent_workers=False')]
 SHORT = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'train_dataloader.batch_size=2',
@@ -206,14 +197,14 @@ def test_train_and_test_through_the_tools(stem, busi_mini_converted, tmp_path):
     config = f'configs/baselines/{stem}.py'
     small, best = SMALL[stem]
     work = tmp_path / 'work'
-    run_tool('tools/train.py', config, '--work-dir', str(work), '--cfg-options',
+    run_tool_in_process('tools/train.py', config, '--work-dir', str(work), '--cfg-options',
              *small, *FAST, *SHORT, data_root=busi_mini_converted)
     checkpoint = sorted(work.glob(best))[-1]
     state = torch.load(checkpoint, weights_only=True)['state_dict']
     if stem.startswith('clip-clipseg'):  # the text condition is saved, the text tower is not
         assert state['decode_head.text_condition'].shape == (32,)
         assert not any('token_embedding' in k for k in state)
-    run_tool('tools/test.py', config, str(checkpoint), '--work-dir', str(tmp_path / 'test'),
+    run_tool_in_process('tools/test.py', config, str(checkpoint), '--work-dir', str(tmp_path / 'test'),
              '--cfg-options', *small, *FAST, data_root=busi_mini_converted)
     record = json.loads((tmp_path / 'test' / 'test_results.json').read_text())
     method, backbone, task = LABELS[kind_of(Path(config))]
