@@ -1,20 +1,10 @@
 # Zero-shot benign vs malignant: clip on thyroid (thyroid prompts).
 #   DATA_ROOT=<converted set> python tools/zero_shot.py configs/zero_shot/clip_thyroid.py \
 #       --cfg-options model.backbone.pretrained=W model.text_encoder.pretrained=W
-_base_ = [
-    '../_base_/cls/models/clip_zero_shot.py',
-    '../_base_/backbones/clip.py',
-    '../_base_/cls/text_towers/clip.py',
-    '../_base_/cls/datasets/ln-int.py',
-    '../_base_/cls/default_runtime.py',
-]
-model = dict(
-    backbone=dict(arch={{_base_.backbone_arch}}),
-    text_encoder=dict(arch={{_base_.text_arch}}),
-    prompts='thyroid',
-)
 # Any thyroid set with benign/malignant labels, converted with
 # tools/dataset_converters/folder.py (SRC/labels.csv: filename,label).
+_base_ = ['./clip_ln-int.py']
+dataset_name = 'Thyroid'
+model = dict(prompts='thyroid')
 test_dataloader = dict(dataset=dict(type='UltrasoundClsDataset',
                                     data_root='{{$DATA_ROOT:data/thyroid}}'))
-
