@@ -23,6 +23,7 @@ INSTALL_REQUIRES = [
     'regex',
     'prettytable',
     'nibabel',
+    'pydicom>=2.4',
 ]
 
 setup(
