@@ -16,6 +16,7 @@ from .pairing import image_files, index_by_stem, pair_by_key, require_dir
 from .pipeline import run_conversion
 from .report import ConversionReport
 from .sample import Sample, load_image_with_masks
+from .source_files import pairing_stem
 from .spec import ConverterSpec
 from .splits import RANDOM_8_1_1
 
@@ -30,7 +31,7 @@ def _class_samples(ctx: ConversionContext, label: str) -> List[Sample]:
                          '(SRC_DIR must be the Dataset_BUSI_with_GT folder)')
     images, masks = [], defaultdict(list)
     for path in image_files(folder):
-        match = _MASK_NAME.match(path.stem)
+        match = _MASK_NAME.match(pairing_stem(path))
         if match:
             masks[match['stem']].append((int(match['index'] or 0), path))
         else:
@@ -50,7 +51,7 @@ def discover_busi(ctx: ConversionContext, include_normal: bool = False) -> List[
         samples += _class_samples(ctx, NORMAL)
     elif (ctx.src / NORMAL).is_dir():
         for path in image_files(ctx.src / NORMAL):
-            if not _MASK_NAME.match(path.stem):
+            if not _MASK_NAME.match(pairing_stem(path)):
                 ctx.skip(path, "class 'normal' excluded (pass --include-normal to keep it)")
     return samples
 

@@ -1,7 +1,7 @@
 """Options shared by every converter and the context handed to a converter's discovery step."""
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Dict, Sequence, Union
+from typing import Any, Dict, Sequence, Tuple, Union
 
 from .errors import UnpairedFilesError
 from .report import ConversionReport
@@ -56,17 +56,27 @@ class ConversionContext:
         self.report.skip(self.relative(path), reason)
 
     def handle_unpaired(self, images_without_masks: Sequence[Union[Path, str]],
-                        masks_without_images: Sequence[Union[Path, str]]) -> None:
-        """Raise ``UnpairedFilesError`` listing them, or skip them with ``skip_unpaired``."""
-        if not images_without_masks and not masks_without_images:
+                        masks_without_images: Sequence[Union[Path, str]],
+                        unusable: Sequence[Tuple[Union[Path, str], str]] = ()) -> None:
+        """Raise ``UnpairedFilesError`` listing them, or skip them with ``skip_unpaired``.
+
+        ``unusable`` holds (file, reason) pairs of files beside a sample that cannot be
+        used (unknown type, several masks for one image, frame counts that differ).
+        """
+        if not images_without_masks and not masks_without_images and not unusable:
             return
         if self.options.skip_unpaired:
             for path in images_without_masks:
                 self.skip(path, 'image without mask')
             for path in masks_without_images:
                 self.skip(path, 'mask without image')
+            for path, reason in unusable:
+                self.skip(path, reason)
             return
         parts = []
+        if unusable:
+            lines = sorted(f'{self.relative(p)}: {reason}' for p, reason in unusable)
+            parts.append(f'{len(lines)} file(s) that cannot be used:\n{list_files(lines)}')
         if images_without_masks:
             names = sorted(self.relative(p) for p in images_without_masks)
             parts.append(f'{len(names)} image(s) without a mask:\n{list_files(names)}')
@@ -75,5 +85,5 @@ class ConversionContext:
             parts.append(f'{len(names)} mask(s) without an image:\n{list_files(names)}')
         raise UnpairedFilesError(
             f'unpaired files in {self.src}:\n' + '\n'.join(parts) +
-            '\nAdd the missing files, or pass --skip-unpaired (skip_unpaired=True) '
+            '\nAdd or fix the files, or pass --skip-unpaired (skip_unpaired=True) '
             'to skip them and count them in the report.')

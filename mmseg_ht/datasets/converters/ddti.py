@@ -22,12 +22,13 @@ import numpy as np
 
 from .context import ConversionContext, ConvertOptions
 from .errors import CorruptImageError
-from .image_io import corrupt_file_error, read_image
+from .image_io import corrupt_file_error
 from .masks import rasterise_polygons
 from .pairing import image_files
 from .pipeline import run_conversion
 from .report import ConversionReport
-from .sample import LoadedPair, Sample
+from .sample import LoadedPair, Sample, read_image
+from .source_files import pairing_stem
 from .spec import ConverterSpec
 from .splits import RANDOM_8_1_1
 
@@ -81,9 +82,10 @@ def parse_case_xml(path: Path) -> DDTICase:
 
 def load_ddti_image(image_path: Path, polygons: Sequence[np.ndarray]) -> LoadedPair:
     """Read a DDTI image and rasterise its polygons into a 0/1 mask of the same size."""
-    image, colour_dropped = read_image(image_path)
+    image, colour_dropped, frame = read_image(image_path)
     return LoadedPair(image=image, mask=rasterise_polygons(polygons, image.shape[:2]),
-                      colour_dropped=colour_dropped)
+                      colour_dropped=colour_dropped, spacing_mm=frame.spacing_mm,
+                      spacing_source=frame.spacing_source, image_format=frame.source_format)
 
 
 def _case_samples(ctx: ConversionContext, xml_path: Path, images: Dict[int, Path],
@@ -118,7 +120,7 @@ def discover_ddti(ctx: ConversionContext) -> List[Sample]:
     images_by_case: Dict[Path, Dict[int, Path]] = defaultdict(dict)
     for folder in sorted({p.parent for p in ctx.src.rglob('*') if p.is_file()}):
         for image in image_files(folder):
-            match = _IMAGE_NAME.match(image.stem)
+            match = _IMAGE_NAME.match(pairing_stem(image))
             if match:
                 images_by_case[folder / f"{match['case']}.xml"][int(match['number'])] = image
             else:

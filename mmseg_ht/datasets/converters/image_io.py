@@ -14,13 +14,7 @@ from PIL import Image
 
 from .errors import CorruptImageError
 
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 PathLike = Union[str, Path]
-
-
-def is_image_file(path: Path) -> bool:
-    """Whether ``path`` is a regular file with a supported image extension (any case)."""
-    return path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
 
 
 def corrupt_file_error(path: PathLike, detail: str) -> CorruptImageError:
@@ -95,14 +89,6 @@ def decode_image(path: PathLike) -> np.ndarray:
             return np.ascontiguousarray(np.asarray(image.convert('RGB'))[..., ::-1])
     except Exception as error:  # Pillow raises many exception types for bad files
         raise corrupt_file_error(path, f'not a decodable image: {error}') from error
-
-
-def read_image(path: PathLike) -> Tuple[np.ndarray, bool]:
-    """8-bit grayscale (H, W) image and whether colour information was dropped."""
-    try:
-        return to_gray8(decode_image(path))
-    except ValueError as error:
-        raise corrupt_file_error(path, str(error)) from error
 
 
 def write_png(path: Path, array: np.ndarray) -> None:

@@ -1,9 +1,11 @@
 """Turning source masks of any encoding into uint8 0/1 masks.
 
-Binarisation rule (the report counts every mask that needed rule 2 or 3):
+Masks are read like images (``medical_io.read_frames``: PNG, JPEG, BMP, TIFF,
+GIF, DICOM frames, NIfTI slices), then binarised by this rule (the report
+counts every mask that needed rule 2 or 3):
 
 1. Standard masks are used as they are: one channel with values in {0, 1} or
-   {0, 255}; palette PNGs whose indices are all 0/1 use the indices.
+   {0, 255}; palette PNG/GIF files whose indices are all 0/1 use the indices.
 2. Colour masks (channels differ; alpha dropped; other palette PNGs are expanded
    to their RGB colours): foreground = any channel > 127.
 3. Other one-channel masks: two values {0, v} -> v is foreground; otherwise
@@ -11,14 +13,17 @@ Binarisation rule (the report counts every mask that needed rule 2 or 3):
    is the 128 threshold used for JPEG masks with compression noise (TN3K).
 """
 from pathlib import Path
-from typing import Iterable, Sequence, Tuple, Union
+from typing import Iterable, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
 from PIL import Image
 
 from .errors import MaskSizeMismatchError
-from .image_io import corrupt_file_error
+from .medical_io import Frame
+from .source_files import source_frame
+
+RASTER_FORMATS = ('png', 'gif', 'bmp', 'tiff')  # formats that can hold a palette
 
 PathLike = Union[str, Path]
 
@@ -52,23 +57,33 @@ def binarise_mask(array: np.ndarray) -> Tuple[np.ndarray, bool]:
     return (array > _threshold(array)).astype(np.uint8), True
 
 
-def read_mask(path: PathLike) -> Tuple[np.ndarray, bool]:
-    """Read a mask file as uint8 0/1 and say whether it needed binarising (see module doc)."""
+def palette_indices(path: PathLike) -> Optional[np.ndarray]:
+    """Palette indices of a palette (P/PA) raster file, else None."""
     try:
         with Image.open(path) as image:
+            if image.mode not in ('P', 'PA'):
+                return None
             image.load()
-            if image.mode in ('P', 'PA'):
-                indices = np.asarray(image.convert('P') if image.mode == 'PA' else image)
-                if np.isin(np.unique(indices), (0, 1)).all():
-                    return indices.astype(np.uint8), False
-                array = np.asarray(image.convert('RGB'))
-            else:
-                array = np.asarray(image)
-    except Exception as error:  # Pillow raises many exception types for bad files
-        array = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-        if array is None:
-            raise corrupt_file_error(path, f'not a decodable mask: {error}') from error
-    return binarise_mask(array)
+            return np.asarray(image.convert('P') if image.mode == 'PA' else image)
+    except Exception:  # not a Pillow-readable raster (DICOM, NIfTI): no palette
+        return None
+
+
+def mask_from_frame(frame: Frame, path: PathLike) -> Tuple[np.ndarray, bool]:
+    """uint8 0/1 mask of one frame of ``path`` and whether it needed binarising (module doc).
+
+    Palette PNG/GIF/BMP/TIFF masks whose indices are all 0/1 use the indices.
+    """
+    if frame.source_format in RASTER_FORMATS:
+        indices = palette_indices(path)
+        if indices is not None and np.isin(np.unique(indices), (0, 1)).all():
+            return indices.astype(np.uint8), False
+    return binarise_mask(frame.array)
+
+
+def read_mask(path: PathLike, frame_index: Optional[int] = None) -> Tuple[np.ndarray, bool]:
+    """Read (a frame of) a mask file as uint8 0/1 and say whether it needed binarising."""
+    return mask_from_frame(source_frame(path, frame_index), path)
 
 
 def merge_masks(masks: Sequence[np.ndarray]) -> np.ndarray:

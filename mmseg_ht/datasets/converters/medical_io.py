@@ -269,19 +269,29 @@ def _dicom_pixels(ds, path: PathLike) -> np.ndarray:
     return np.ascontiguousarray(pixels)
 
 
-def _read_dicom(path: PathLike) -> List[Frame]:
-    """One frame per stored DICOM frame, all with the file's spacing."""
+def _load_dicom(path: PathLike, pixels: bool = True):
+    """pydicom data set of ``path`` (without the pixel data unless ``pixels``)."""
     import pydicom
     from pydicom.errors import InvalidDicomError
     try:
-        ds = pydicom.dcmread(str(path), force=True)
+        return pydicom.dcmread(str(path), force=True, stop_before_pixels=not pixels)
     except (InvalidDicomError, OSError, ValueError, EOFError, AttributeError) as error:
         raise _fail(path, f'not a readable DICOM file ({error})') from error
+
+
+def _read_dicom(path: PathLike) -> List[Frame]:
+    """One frame per stored DICOM frame, all with the file's spacing."""
+    ds = _load_dicom(path)
     pixels = _dicom_pixels(ds, path)
     spacing, source = dicom_spacing(ds)
-    multi = len(pixels) > 1 or int(ds.get('NumberOfFrames', 1) or 1) > 1
-    return [Frame(frame, spacing, source, index if multi else None, 'dicom')
-            for index, frame in enumerate(pixels)]
+    indices = _dicom_indices(ds)
+    return [Frame(frame, spacing, source, index, 'dicom') for index, frame in zip(indices, pixels)]
+
+
+def _dicom_indices(ds) -> List[Optional[int]]:
+    """Frame indices of a DICOM data set: [None] for a single frame, else 0..N-1."""
+    frames = int(ds.get('NumberOfFrames', 1) or 1)
+    return [None] if frames <= 1 else list(range(frames))
 
 
 def nifti_spacing(zooms: Sequence[float], unit: str, axes: Tuple[int, int]
@@ -295,30 +305,57 @@ def nifti_spacing(zooms: Sequence[float], unit: str, axes: Tuple[int, int]
     return pair, NIFTI_HEADER if known else f'{NIFTI_HEADER} (units unknown, taken as mm)'
 
 
-def _read_nifti(path: PathLike, axis: int) -> List[Frame]:
-    """One frame for a 2-D image, else one per slice along ``axis``."""
+def _load_nifti(path: PathLike):
+    """nibabel image of ``path`` (header read, data not yet)."""
     import nibabel as nib
     try:
-        image = nib.load(str(path))
-        data = np.asanyarray(image.dataobj)
+        return nib.load(str(path))
     except Exception as error:  # nibabel raises many exception types for bad files
         raise _fail(path, f'not a readable NIfTI file ({error})') from error
-    while data.ndim > 3 and data.shape[-1] == 1:
-        data = data[..., 0]
-    zooms = [float(f'{z:.7g}') for z in image.header.get_zooms()]  # float32 in the header
-    unit = image.header.get_xyzt_units()[0] or 'unknown'
-    if data.ndim == 2:
-        spacing, source = nifti_spacing(zooms, unit, (1, 0))
-        return [Frame(np.ascontiguousarray(data.T), spacing, source, None, 'nifti')]
-    if data.ndim != 3:
-        raise _fail(path, f'a NIfTI image of shape {data.shape}; 2-D images and 3-D volumes are '
-                    'supported', 'Store one 3-D volume (or 2-D image) per file.')
+
+
+def _nifti_indices(path: PathLike, shape: Tuple[int, ...], axis: int) -> List[Optional[int]]:
+    """Slice indices of a NIfTI image of ``shape`` (trailing 1s ignored): [None] if 2-D."""
     if axis not in (0, 1, 2):
         raise ValueError(f'nifti_axis must be 0, 1 or 2, got {axis}')
+    shape = tuple(shape)
+    while len(shape) > 3 and shape[-1] == 1:
+        shape = shape[:-1]
+    if len(shape) == 2:
+        return [None]
+    if len(shape) != 3:
+        raise _fail(path, f'a NIfTI image of shape {shape}; 2-D images and 3-D volumes are '
+                    'supported', 'Store one 3-D volume (or 2-D image) per file.')
+    return list(range(shape[axis]))
+
+
+def _read_nifti(path: PathLike, axis: int) -> List[Frame]:
+    """One frame for a 2-D image, else one per slice along ``axis``."""
+    image = _load_nifti(path)
+    indices = _nifti_indices(path, image.shape, axis)
+    try:
+        data = np.asanyarray(image.dataobj).reshape(image.shape[:2 if indices == [None] else 3])
+    except Exception as error:  # nibabel raises many exception types for bad files
+        raise _fail(path, f'not a readable NIfTI file ({error})') from error
+    zooms = [float(f'{z:.7g}') for z in image.header.get_zooms()]  # float32 in the header
+    unit = image.header.get_xyzt_units()[0] or 'unknown'
+    if indices == [None]:
+        spacing, source = nifti_spacing(zooms, unit, (1, 0))
+        return [Frame(np.ascontiguousarray(data.T), spacing, source, None, 'nifti')]
     first, second = (a for a in range(3) if a != axis)
     spacing, source = nifti_spacing(zooms, unit, (second, first))
     return [Frame(np.ascontiguousarray(np.take(data, index, axis=axis).T), spacing, source,
                   index, 'nifti') for index in range(data.shape[axis])]
+
+
+def frame_indices(path: PathLike, nifti_axis: int = 2) -> List[Optional[int]]:
+    """The ``frame_index`` values ``read_frames`` returns, from the file header only."""
+    fmt = detect_format(path)
+    if fmt == 'dicom':
+        return _dicom_indices(_load_dicom(path, pixels=False))
+    if fmt == 'nifti':
+        return _nifti_indices(path, _load_nifti(path).shape, nifti_axis)
+    return [None]
 
 
 def read_frames(path: PathLike, nifti_axis: int = 2) -> List[Frame]:

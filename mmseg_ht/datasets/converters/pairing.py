@@ -1,12 +1,26 @@
-"""Finding image files, pairing images with masks by a shared key, and the samples of such pairs."""
+"""Finding image files, pairing images with masks by a shared key, and the samples of such pairs.
+
+A file beside a sample that cannot be used is never reported as "missing": a
+file of unknown type with the stem of an image or mask (``a.webp``), several
+masks for one image and a mask without an image are each named with the reason
+(an error, or skips with ``--skip-unpaired``); unusable files with another stem
+(``notes.txt``) are skipped and listed in the report. Multi-frame DICOM files
+and NIfTI volumes give one sample per frame/slice, paired with the same frame
+of the mask file.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .context import ConversionContext, list_files
-from .errors import SourceLayoutError
-from .image_io import is_image_file
+from .errors import CorruptImageError, SourceLayoutError
 from .sample import Sample, load_image_with_masks
+from .source_files import (frame_names, is_image_file, is_system_file, pairing_stem,
+                           source_indices, unusable_reason)
+
+SEVERAL_MASKS = 'several masks for one image'
 
 
 def require_dir(path: Path, what: str) -> Path:
@@ -17,18 +31,45 @@ def require_dir(path: Path, what: str) -> Path:
 
 
 def image_files(folder: Path) -> List[Path]:
-    """Sorted image files directly inside ``folder`` (extensions in any case)."""
+    """Sorted files with a supported image extension directly inside ``folder`` (any case)."""
     return sorted(p for p in folder.iterdir() if is_image_file(p))
 
 
+@dataclass
+class FolderFiles:
+    """The files of one folder: usable ones by pairing stem, and unusable ones with a reason."""
+
+    by_stem: Dict[str, List[Path]] = field(default_factory=lambda: defaultdict(list))
+    unusable: Dict[str, List[Tuple[Path, str]]] = field(default_factory=lambda: defaultdict(list))
+
+
+def scan_folder(folder: Path, ctx: ConversionContext) -> FolderFiles:
+    """Sort every file of ``folder`` into usable (by stem) or unusable (with the reason).
+
+    Hidden and system files (``.DS_Store``, ``Thumbs.db``) are skipped and counted.
+    """
+    files = FolderFiles()
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        if is_system_file(path):
+            ctx.skip(path, 'hidden or system file')
+            continue
+        reason = unusable_reason(path)
+        if reason is None:
+            files.by_stem[pairing_stem(path)].append(path)
+        else:
+            files.unusable[pairing_stem(path)].append((path, reason))
+    return files
+
+
 def index_by_stem(paths: Sequence[Path]) -> Dict[str, Path]:
-    """Map file stem -> path; two files with one stem (``a.png``, ``a.jpg``) is an error."""
+    """Map pairing stem -> path; two files with one stem (``a.png``, ``a.jpg``) is an error."""
     index: Dict[str, Path] = {}
     clashes = []
     for path in paths:
-        if path.stem in index:
-            clashes.append(f'{index[path.stem]} and {path}')
-        index[path.stem] = path
+        stem = pairing_stem(path)
+        if stem in index:
+            clashes.append(f'{index[stem]} and {path}')
+        index[stem] = path
     if clashes:
         raise SourceLayoutError('several files share a name stem, so pairing is ambiguous:\n'
                                 + list_files(clashes) + '\nKeep one file per stem.')
@@ -47,22 +88,88 @@ def pair_by_key(images: Mapping[str, Path], masks: Mapping[str, Sequence[Path]],
     return [(k, images[k], list(masks[k])) for k in sorted(images) if masks.get(k)]
 
 
+def _match_folders(images: FolderFiles, masks: FolderFiles) -> Tuple[
+        List[Tuple[str, Path, Path]], List[Path], List[Path], List[Tuple[Path, str]],
+        List[Tuple[Path, str]]]:
+    """(stem, image, mask) pairs, images without any mask file, masks without an image,
+    unusable files beside a sample (same stem) and other unusable files, with reasons."""
+    pairs, lonely_images, unusable = [], [], []
+    image_index = index_by_stem([p for paths in images.by_stem.values() for p in paths])
+    for stem, image in sorted(image_index.items()):
+        candidates = masks.by_stem.get(stem, [])
+        if len(candidates) == 1:
+            pairs.append((stem, image, candidates[0]))
+        elif candidates:
+            unusable += [(p, f'{SEVERAL_MASKS} ({image.name})') for p in candidates]
+            unusable.append((image, f'{SEVERAL_MASKS}: '
+                             + ', '.join(p.name for p in candidates)))
+        elif masks.unusable.get(stem):
+            unusable.append((image, 'its mask cannot be used'))
+        else:
+            lonely_images.append(image)
+    lonely_masks = [p for stem in sorted(masks.by_stem) if stem not in image_index
+                    for p in masks.by_stem[stem]]
+    stray = []
+    for files in (images.unusable, masks.unusable):
+        for stem in sorted(files):
+            beside_sample = stem in image_index or stem in masks.by_stem
+            (unusable if beside_sample else stray).extend(files[stem])
+    return pairs, lonely_images, lonely_masks, unusable, stray
+
+
+def _frame_pairs(ctx: ConversionContext, image: Path, mask: Path, nifti_axis: int
+                 ) -> Tuple[List[Optional[int]], Optional[str]]:
+    """Frame indices shared by an image and its mask file, or why they do not match."""
+    try:
+        image_frames = source_indices(image, nifti_axis)
+        mask_frames = source_indices(mask, nifti_axis)
+    except CorruptImageError as error:
+        if not ctx.options.skip_corrupt:
+            raise
+        ctx.skip(Path(error.path), 'unreadable or corrupt file')
+        return [], None
+    if image_frames != mask_frames:
+        return [], (f'frame count differs: {ctx.relative(image)} has {len(image_frames)} '
+                    f'frame(s), {ctx.relative(mask)} {len(mask_frames)}')
+    return image_frames, None
+
+
 def paired_samples(image_dir: Path, mask_dir: Path, ctx: ConversionContext, prefix: str = '',
                    fixed_split: Optional[str] = None,
                    labels: Optional[Mapping[str, str]] = None,
-                   groups: Optional[Mapping[str, str]] = None) -> List[Sample]:
+                   groups: Optional[Mapping[str, str]] = None,
+                   nifti_axis: int = 2) -> List[Sample]:
     """Samples for a folder of images and a folder of masks with the same file stems.
 
     ``labels``/``groups`` map an image file name or stem to its class label / group.
+    The frames of a multi-frame file share its label and group (the file, unless
+    ``groups`` names one), so they never span two splits.
     """
-    images = index_by_stem(image_files(image_dir))
-    masks = {stem: [path] for stem, path in index_by_stem(image_files(mask_dir)).items()}
+    images, masks = scan_folder(image_dir, ctx), scan_folder(mask_dir, ctx)
+    pairs, lonely_images, lonely_masks, unusable, stray = _match_folders(images, masks)
+    for path, reason in stray:
+        ctx.skip(path, reason)
+    frames_by_pair = []
+    for stem, image, mask in pairs:
+        indices, problem = _frame_pairs(ctx, image, mask, nifti_axis)
+        if problem:
+            unusable += [(image, problem), (mask, problem)]
+        frames_by_pair.append(indices)
+    ctx.handle_unpaired(lonely_images, lonely_masks, unusable)
+    unusable_paths = {path for path, _ in unusable}
     samples = []
-    for stem, image, mask_paths in pair_by_key(images, masks, ctx):
-        samples.append(Sample(
-            name=f'{prefix}{stem}', source=ctx.relative(image),
-            load=partial(load_image_with_masks, image, mask_paths),
-            label=_lookup(labels, image), group=_lookup(groups, image), fixed_split=fixed_split))
+    for (stem, image, mask), indices in zip(pairs, frames_by_pair):
+        if image in unusable_paths or mask in unusable_paths:
+            continue
+        group = _lookup(groups, image)
+        if group is None and indices != [None]:
+            group = f'file {ctx.relative(image)}'
+        for index in indices:
+            name_suffix, where = frame_names(image, index, nifti_axis)
+            samples.append(Sample(
+                name=f'{prefix}{stem}{name_suffix}', source=ctx.relative(image) + where,
+                load=partial(load_image_with_masks, image, [mask], index, nifti_axis),
+                label=_lookup(labels, image), group=group, fixed_split=fixed_split))
     return samples
 
 
@@ -70,4 +177,4 @@ def _lookup(table: Optional[Mapping[str, str]], path: Path) -> Optional[str]:
     """Value for a file by its name, else by its stem; None when absent or empty."""
     if not table:
         return None
-    return table.get(path.name) or table.get(path.stem) or None
+    return table.get(path.name) or table.get(pairing_stem(path)) or None

@@ -3,12 +3,13 @@
 Each converter only supplies ``discover`` (release layout -> list of ``Sample``)
 and its split ratios; everything written to OUT_DIR is produced here:
 ``img_dir/{train,val,test}/<stem>.png``, ``ann_dir/{train,val,test}/<stem>.png``,
-``labels.csv`` (filename,label,split,source,group) and ``conversion_report.json``.
+``labels.csv`` (filename,label,split,source,group), ``spacing.csv`` (the pixel
+size of every written image, see ``SPACING_COLUMNS``) and ``conversion_report.json``.
 """
 import csv
 import shutil
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from mmengine.utils import track_iter_progress
 
@@ -18,13 +19,17 @@ from .errors import ConversionError, CorruptImageError, OutputExistsError, Sourc
 from .image_io import write_png
 from .naming import unique_stems
 from .report import ConversionReport
-from .sample import Sample
+from .sample import LoadedPair, Sample
+from .source_files import clear_cache
 from .splits import Ratios, assign_splits
 
 OUTPUT_DIRS = ('img_dir', 'ann_dir')
 LABELS_FILE = 'labels.csv'
 REPORT_FILE = 'conversion_report.json'
+SPACING_FILE = 'spacing.csv'
 LABEL_COLUMNS = ('filename', 'label', 'split', 'source', 'group')
+# image: path relative to OUT_DIR; row_mm/col_mm blank when the source stores no spacing.
+SPACING_COLUMNS = ('image', 'row_mm', 'col_mm', 'spacing_source', 'source_format')
 
 Discover = Callable[[ConversionContext], List[Sample]]
 
@@ -52,7 +57,7 @@ def clear_output(out: Path) -> None:
     """Remove the files of an earlier conversion from OUT_DIR and create it if needed."""
     for path in _existing_output(out):
         shutil.rmtree(path)
-    for name in (LABELS_FILE, REPORT_FILE):
+    for name in (LABELS_FILE, REPORT_FILE, SPACING_FILE):
         (out / name).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -70,18 +75,26 @@ def split_samples(samples: List[Sample], seed: int, ratios: Ratios,
     return [s.fixed_split or by_group[s.group_key] for s in samples]
 
 
-def _write_labels(path: Path, rows: List[Mapping[str, str]]) -> None:
-    """``labels.csv`` with one row per written image."""
+def _write_csv(path: Path, columns: Sequence[str], rows: List[Mapping[str, str]]) -> None:
+    """A CSV file with one row per written image."""
     with open(path, 'w', newline='') as handle:
-        writer = csv.DictWriter(handle, fieldnames=LABEL_COLUMNS, lineterminator='\n')
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator='\n')
         writer.writeheader()
         writer.writerows(rows)
 
 
+def spacing_row(image: str, pair: LoadedPair) -> Dict[str, str]:
+    """The ``spacing.csv`` row of one written image (``image`` relative to OUT_DIR)."""
+    row_mm, col_mm = (f'{v:.6g}' for v in pair.spacing_mm) if pair.spacing_mm else ('', '')
+    return dict(image=image, row_mm=row_mm, col_mm=col_mm, spacing_source=pair.spacing_source,
+                source_format=pair.image_format)
+
+
 def _write_samples(samples: List[Sample], stems: List[str], splits: List[str], out: Path,
-                   ctx: ConversionContext) -> List[Dict[str, str]]:
-    """Load, optionally crop and write every sample; return the labels.csv rows."""
-    rows = []
+                   ctx: ConversionContext) -> Tuple[List[Dict[str, str]], List[Dict[str, str]]]:
+    """Load, optionally crop and write every sample; return the labels.csv and spacing.csv
+    rows."""
+    rows, spacing_rows = [], []
     for sample, stem, split in track_iter_progress(list(zip(samples, stems, splits))):
         try:
             pair = sample.load()
@@ -100,7 +113,8 @@ def _write_samples(samples: List[Sample], stems: List[str], splits: List[str], o
         ctx.report.add_written(split, sample.label, sample.source, sample.group_key, pair)
         rows.append(dict(filename=filename, label=sample.label or '', split=split,
                          source=sample.source, group=sample.group or ''))
-    return rows
+        spacing_rows.append(spacing_row(f'img_dir/{split}/{filename}', pair))
+    return rows, spacing_rows
 
 
 def run_conversion(name: str, src: Union[str, Path], out: Union[str, Path], discover: Discover,
@@ -114,18 +128,24 @@ def run_conversion(name: str, src: Union[str, Path], out: Union[str, Path], disc
     report = ConversionReport(dataset=name, source=str(src), output=str(out), seed=options.seed,
                               options={**options.as_dict(), **(extra_options or {})})
     ctx = ConversionContext(src=src, options=options, report=report)
-    samples = discover(ctx)
-    if not samples:
-        raise SourceLayoutError(f'no usable image/mask pairs found in {src} for {name}')
-    report.grouped = any(s.group is not None for s in samples)
-    stems = unique_stems(s.name for s in samples)
-    splits = split_samples(samples, options.seed, ratios, stratify_by_label)
-    clear_output(out)
+    clear_cache()  # files may have changed since an earlier conversion in this process
     try:
-        rows = _write_samples(samples, stems, splits, out, ctx)
-    except ConversionError as error:
-        error.add_note(f'{out} is incomplete now: fix the problem, then re-run with --overwrite.')
-        raise
-    _write_labels(out / LABELS_FILE, rows)
+        samples = discover(ctx)
+        if not samples:
+            raise SourceLayoutError(f'no usable image/mask pairs found in {src} for {name}')
+        report.grouped = any(s.group is not None for s in samples)
+        stems = unique_stems(s.name for s in samples)
+        splits = split_samples(samples, options.seed, ratios, stratify_by_label)
+        clear_output(out)
+        try:
+            rows, spacing_rows = _write_samples(samples, stems, splits, out, ctx)
+        except ConversionError as error:
+            error.add_note(f'{out} is incomplete now: fix the problem, then re-run with '
+                           '--overwrite.')
+            raise
+    finally:
+        clear_cache()
+    _write_csv(out / LABELS_FILE, LABEL_COLUMNS, rows)
+    _write_csv(out / SPACING_FILE, SPACING_COLUMNS, spacing_rows)
     report.save(out / REPORT_FILE)
     return report

@@ -3,9 +3,10 @@
 Release layout: ``{train,test}/micro_ultrasound_scans/*.nii.gz`` and
 ``{train,test}/expert_annotations/*.nii.gz``; a scan and its annotation are
 paired by the last number in their names (``microUS_train_01`` <->
-``expert_annotation_train_01``). Volumes are read with nibabel and cut into
+``expert_annotation_train_01``). Volumes are read by ``medical_io`` and cut into
 slices along the last axis, transposed to (rows, columns) as SimpleITK shows
-them; scans beyond 0..255 are min-max rescaled to 8 bit per volume. Slices with an
+them, with the header's in-plane spacing; scans beyond 0..255 are min-max
+rescaled to 8 bit per volume. Slices with an
 empty annotation are dropped unless ``--keep-empty-slices``. Split: the
 predefined test set; train patients are split 8:2 into train/val (seeded), by
 patient, so slices of one patient never sit in two splits.
@@ -13,19 +14,20 @@ patient, so slices of one patient never sit in two splits.
 import re
 from functools import partial
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import nibabel as nib
 import numpy as np
 
 from .context import ConversionContext, ConvertOptions
 from .errors import CorruptImageError, MaskSizeMismatchError, SourceLayoutError
-from .image_io import apply_window, corrupt_file_error, intensity_window
+from .image_io import apply_window, intensity_window
+from .masks import binarise_mask, check_same_size
+from .medical_io import Frame
 from .pairing import pair_by_key, require_dir
-from .masks import binarise_mask
 from .pipeline import run_conversion
 from .report import ConversionReport
-from .sample import LoadedPair, Sample
+from .sample import LoadedPair, Sample, pair_spacing
+from .source_files import source_frames, source_indices
 from .spec import ConverterSpec
 from .splits import TRAIN_VAL_8_2
 
@@ -41,79 +43,59 @@ def volume_key(path: Path) -> str:
     return str(int(numbers[-1])) if numbers else stem
 
 
-def read_volume(path: Path) -> np.ndarray:
-    """3-D array of a NIfTI file in its stored dtype (trailing singleton axes dropped)."""
-    try:
-        volume = np.asanyarray(nib.load(str(path)).dataobj)
-    except Exception as error:  # nibabel raises many exception types for bad files
-        raise corrupt_file_error(path, f'not a readable NIfTI volume: {error}') from error
-    while volume.ndim > 3 and volume.shape[-1] == 1:
-        volume = volume[..., 0]
-    if volume.ndim != 3:
-        raise SourceLayoutError(f'{path} has shape {volume.shape}; expected a 3-D volume')
-    return volume
+def volume_window(frames: Sequence[Frame]) -> Optional[Tuple[float, float]]:
+    """The 8-bit intensity window of a whole volume (``intensity_window`` of all its slices)."""
+    low = min(float(f.array.min()) for f in frames)
+    high = max(float(f.array.max()) for f in frames)
+    return intensity_window(np.array([low, high], dtype=frames[0].array.dtype))
 
 
-class VolumeCache:
-    """Keeps the volumes of the patient being written (its slices are written in a row)."""
-
-    def __init__(self) -> None:
-        self._paths: Tuple[Path, Path] = (Path(), Path())
-        self._scan = self._annotation = np.empty((0, 0, 0))
-        self._window: Optional[Tuple[float, float]] = None
-
-    def get(self, scan: Path, annotation: Path
-            ) -> Tuple[np.ndarray, Optional[Tuple[float, float]], np.ndarray]:
-        """(scan, its 8-bit intensity window, annotation), loaded on first use."""
-        if self._paths != (scan, annotation):
-            self._scan, self._annotation = read_volume(scan), read_volume(annotation)
-            self._window = intensity_window(self._scan)
-            self._paths = (scan, annotation)
-        return self._scan, self._window, self._annotation
+Windows = Dict[Path, Optional[Tuple[float, float]]]
 
 
-def load_slice(cache: VolumeCache, scan: Path, annotation: Path, index: int) -> LoadedPair:
+def load_slice(scan: Path, annotation: Path, index: int, windows: Windows) -> LoadedPair:
     """Slice ``index`` (last axis) of a scan and its annotation as (rows, columns) arrays.
 
-    The scan is mapped to 8 bit with one window per volume, so slices stay comparable.
+    The scan is mapped to 8 bit with one window per volume (computed once, kept in
+    ``windows``), so slices stay comparable.
     """
-    scan_volume, window, mask_volume = cache.get(scan, annotation)
-    image = apply_window(np.ascontiguousarray(scan_volume[..., index].T), window)
-    mask, binarised = binarise_mask(np.ascontiguousarray(mask_volume[..., index].T))
-    return LoadedPair(image=image, mask=mask, mask_binarised=binarised)
+    scan_frames = source_frames(scan)
+    scan_frame, mask_frame = scan_frames[index], source_frames(annotation)[index]
+    if scan not in windows:
+        windows[scan] = volume_window(scan_frames)
+    image = apply_window(scan_frame.array, windows[scan])
+    mask, binarised = binarise_mask(mask_frame.array)
+    check_same_size(image, mask, f'{scan}[z={index}]', f'{annotation}[z={index}]')
+    spacing, source = pair_spacing(scan_frame, [mask_frame], scan, [annotation])
+    return LoadedPair(image=image, mask=mask, mask_binarised=binarised, spacing_mm=spacing,
+                      spacing_source=source, image_format='nifti', mask_format='nifti')
 
 
 def _volume_samples(ctx: ConversionContext, scan: Path, annotation: Path, subset: str,
                     fixed_split: Optional[str], keep_empty: bool,
-                    cache: VolumeCache) -> List[Sample]:
+                    windows: Windows) -> List[Sample]:
     """One sample per kept slice of a patient; reads the annotation to find non-empty slices."""
     try:
-        mask_volume = read_volume(annotation)
-        scan_shape = nib.load(str(scan)).shape
-    except CorruptImageError:
+        mask_frames = source_frames(annotation)
+        scan_slices = len(source_indices(scan))
+    except CorruptImageError as error:
         if not ctx.options.skip_corrupt:
             raise
-        ctx.skip(annotation, 'unreadable or corrupt file')
+        ctx.skip(Path(error.path), 'unreadable or corrupt file')
         return []
-    except Exception as error:  # nibabel header errors on the scan
-        if not ctx.options.skip_corrupt:
-            raise corrupt_file_error(scan, f'not a readable NIfTI volume: {error}') from error
-        ctx.skip(scan, 'unreadable or corrupt file')
-        return []
-    if tuple(scan_shape[:3]) != mask_volume.shape:
+    if scan_slices != len(mask_frames):
         raise MaskSizeMismatchError(
-            f'annotation {annotation} has shape {mask_volume.shape} but its scan {scan} has shape '
-            f'{tuple(scan_shape)}. Fix or remove the pair.')
-    non_empty = (mask_volume != 0).reshape(-1, mask_volume.shape[-1]).any(axis=0)
+            f'annotation {annotation} has {len(mask_frames)} slices but its scan {scan} has '
+            f'{scan_slices}. Fix or remove the pair.')
     patient = f'{subset}_{volume_key(scan)}'
     samples = []
-    for index in range(mask_volume.shape[-1]):
-        if not (keep_empty or non_empty[index]):
+    for index, frame in enumerate(mask_frames):
+        if not (keep_empty or frame.array.any()):
             continue
         samples.append(Sample(
             name=f'{scan.name[:-len(NIFTI)]}_{index:03d}',
             source=f'{ctx.relative(scan)}[z={index}]',
-            load=partial(load_slice, cache, scan, annotation, index),
+            load=partial(load_slice, scan, annotation, index, windows),
             group=f'patient {patient}', fixed_split=fixed_split))
     return samples
 
@@ -132,8 +114,8 @@ def _index_volumes(folder: Path) -> Dict[str, Path]:
 
 def discover_prostate(ctx: ConversionContext, keep_empty_slices: bool = False) -> List[Sample]:
     """Slices of every patient of both subsets."""
-    cache = VolumeCache()
-    samples = []
+    samples: List[Sample] = []
+    windows: Windows = {}
     for subset, fixed_split in SUBSETS:
         scans = _index_volumes(require_dir(ctx.src / subset / SCANS, f'the {subset} scans'))
         annotations = _index_volumes(require_dir(ctx.src / subset / ANNOTATIONS,
@@ -141,7 +123,7 @@ def discover_prostate(ctx: ConversionContext, keep_empty_slices: bool = False) -
         pairs = pair_by_key(scans, {k: [p] for k, p in annotations.items()}, ctx)
         for _, scan, (annotation,) in pairs:
             samples += _volume_samples(ctx, scan, annotation, subset, fixed_split,
-                                       keep_empty_slices, cache)
+                                       keep_empty_slices, windows)
     return samples
 
 

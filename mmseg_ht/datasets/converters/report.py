@@ -37,6 +37,10 @@ class ConversionReport:
     crop_not_found: List[str] = field(default_factory=list)
     crop_expanded_for_mask: List[str] = field(default_factory=list)
     grouped: bool = False
+    image_formats: Counter = field(default_factory=Counter)
+    mask_formats: Counter = field(default_factory=Counter)
+    spacing_sources: Counter = field(default_factory=Counter)  # samples with spacing, by source
+    without_spacing: List[str] = field(default_factory=list)
 
     def skip(self, file: str, reason: str) -> None:
         """Record a source file that was not converted, and why."""
@@ -55,6 +59,26 @@ class ConversionReport:
             self.masks_merged.append(source)
         if pair.colour_dropped:
             self.images_converted_to_gray.append(source)
+        self.image_formats[pair.image_format] += 1
+        self.mask_formats[pair.mask_format or 'annotation file'] += 1
+        if pair.spacing_mm is None:
+            self.without_spacing.append(source)
+        else:
+            self.spacing_sources[pair.spacing_source] += 1
+
+    def spacing_counts(self) -> Dict[str, Any]:
+        """Samples with and without a pixel spacing (the former by where it came from)."""
+        return {'with': sum(self.spacing_sources.values()), 'without': len(self.without_spacing),
+                'by_source': dict(sorted(self.spacing_sources.items()))}
+
+    def spacing_note(self) -> Optional[str]:
+        """A warning when some samples have a spacing and others do not, else None."""
+        counts = self.spacing_counts()
+        if not (counts['with'] and counts['without']):
+            return None
+        return (f'{counts["without"]} of {counts["with"] + counts["without"]} samples have no '
+                'pixel spacing: SurfaceMetric reports HD95/ASD of such a mix separately in mm '
+                'and px (or give SurfaceMetric(spacing=...) for those without)')
 
     def add_crop(self, source: str, outcome: CropOutcome) -> None:
         """Count the result of ``--crop-borders`` on one image."""
@@ -81,7 +105,10 @@ class ConversionReport:
             masks_binarised=dict(count=len(self.masks_binarised), files=self.masks_binarised),
             masks_merged=dict(count=len(self.masks_merged), files=self.masks_merged),
             images_converted_to_gray=dict(count=len(self.images_converted_to_gray),
-                                          files=self.images_converted_to_gray))
+                                          files=self.images_converted_to_gray),
+            source_formats=dict(images=dict(sorted(self.image_formats.items())),
+                                masks=dict(sorted(self.mask_formats.items()))),
+            spacing=dict(**self.spacing_counts(), unit='mm', files_without=self.without_spacing))
         if self.grouped:
             data['groups_per_split'] = {s: len(self.groups_per_split[s]) for s in SPLITS}
         if self.options.get('crop_borders'):
@@ -120,4 +147,13 @@ class ConversionReport:
             lines.append(f'  cropped {self.cropped}; box grown to keep mask pixels: '
                          f'{len(self.crop_expanded_for_mask)}; field of view not found: '
                          f'{len(self.crop_not_found)}')
+        formats = ', '.join(f'{k} {v}' for k, v in sorted(self.image_formats.items()))
+        mask_formats = ', '.join(f'{k} {v}' for k, v in sorted(self.mask_formats.items()))
+        lines.append(f'  source formats: images {formats or "-"}; masks {mask_formats or "-"}')
+        spacing = self.spacing_counts()
+        sources = ', '.join(f'{k} {v}' for k, v in spacing['by_source'].items())
+        lines.append(f'  pixel spacing (mm): {spacing["with"]} with'
+                     + (f' ({sources})' if sources else '') + f', {spacing["without"]} without')
+        if self.spacing_note():
+            lines.append(f'  WARNING: {self.spacing_note()}')
         return '\n'.join(lines)
