@@ -1,0 +1,1 @@
+"""Inference on users' own images: predictions, lesion measurements, reports, ONNX export."""
