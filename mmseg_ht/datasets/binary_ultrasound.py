@@ -4,13 +4,18 @@ All sets share one layout, written by ``tools/dataset_converters/<name>.py``:
 ``img_dir/<split>/<stem>.png`` (8-bit) and ``ann_dir/<split>/<stem>.png`` (0/1).
 The classes differ only in their class names, and fail early with a message
 saying how to prepare the data when the folders are missing or do not pair up.
+The pixel spacing the converters stored in ``<data_root>/spacing.csv`` (from
+DICOM/NIfTI headers) goes into every sample's metainfo as ``spacing`` (mm,
+(row, col)), where ``SurfaceMetric`` finds it: HD95/ASD then come out in mm.
 """
-from typing import List, Optional, Set
+import os.path as osp
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from mmengine import fileio
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .converters.spacing_table import SPACING_FILE, parse_spacing_table
 from .few_shot import FewShotMixin
 from .transforms import DataValidationError, image_header_size
 
@@ -46,6 +51,10 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
 
     ``ratio`` (default 1.0) keeps a seeded fraction of the images (few-shot
     study; ``ratio_seed`` picks the subset); see ``mmseg_ht.datasets.few_shot``.
+
+    ``spacing.csv`` in the data root (written by the converters) gives each
+    sample a ``spacing`` (row, col) in mm, or None; images it does not list get
+    None. Without the file (older conversions, hand-made sets) all are None.
     """
 
     METAINFO = dict(classes=('background', 'foreground'), palette=PALETTE)
@@ -150,15 +159,55 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
                 f'resized automatically), or re-create the set. {self.prepare_hint()}',
                 path=first[0])
 
+    def _spacing_table(self) -> Dict[str, Optional[Tuple[float, float]]]:
+        """``spacing.csv`` of the data root by relative image path ({} without the file)."""
+        if not self.data_root:
+            return {}
+        path = osp.join(self.data_root, SPACING_FILE)
+        if not fileio.exists(path, backend_args=self.backend_args):
+            return {}
+        try:
+            return parse_spacing_table(fileio.get_text(path, backend_args=self.backend_args),
+                                       path)
+        except ValueError as err:
+            raise DataValidationError(f'{type(self).__name__}: {err}. Re-create the set with '
+                                      f'the converter, or fix the file. {self.prepare_hint()}',
+                                      path=path) from err
+
+    def _add_spacing(self, data_list: List[dict]) -> None:
+        """Set every sample's ``spacing`` from ``spacing.csv`` (None when not listed)."""
+        table = self._spacing_table()
+        for info in data_list:
+            relative = osp.relpath(info['img_path'], self.data_root) if table else ''
+            info['spacing'] = table.get(relative.replace(osp.sep, '/'))
+
     def load_data_list(self) -> List[dict]:
-        """mmseg's directory listing (its ``ratio`` subset), after checking the folders exist and pair up."""
+        """mmseg's directory listing (its ``ratio`` subset), after checking the folders exist and
+        pair up, with each image's spacing."""
         images = self._check_folders()
         if images is not None:
             self._check_pairs(images)
         data_list = self.apply_few_shot(super().load_data_list())
         if self.check_headers:
             self._check_headers(data_list)
+        self._add_spacing(data_list)
         return data_list
+
+    def prepare_data(self, idx: int) -> Any:
+        """The pipeline's output, with the image's ``spacing`` in its data sample's metainfo.
+
+        Done here rather than by ``PackSegInputs(meta_keys=...)`` so that every config
+        (and test-time augmentation, whose output holds a list of samples) carries it.
+        """
+        data_info = self.get_data_info(idx)
+        spacing = data_info.get('spacing')
+        data = self.pipeline(data_info)
+        if spacing is not None and isinstance(data, dict):
+            samples = data.get('data_samples')
+            for sample in samples if isinstance(samples, (list, tuple)) else [samples]:
+                if hasattr(sample, 'set_metainfo'):
+                    sample.set_metainfo(dict(spacing=spacing))
+        return data
 
 
 @DATASETS.register_module()

@@ -5,7 +5,9 @@ of per-image scores plus boundary distances, with an explicit rule for images wh
 prediction or the ground truth is empty. This metric does that (see ``surface_distance``).
 """
 import csv
+import logging
 import math
+from collections import Counter
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -21,7 +23,8 @@ from prettytable import PrettyTable
 from .surface_distance import (ImageScores, SpacingLike, binary_masks, check_empty_policy,
                                normalize_spacing, score_image, summarize_scores)
 
-CSV_COLUMNS = ('filename', 'Dice', 'IoU', 'HD95', 'ASD', 'empty_gt', 'empty_pred')
+CSV_COLUMNS = ('filename', 'Dice', 'IoU', 'HD95', 'ASD', 'empty_gt', 'empty_pred', 'unit')
+DISTANCE_UNITS = ('mm', 'px')
 
 
 @METRICS.register_module()
@@ -29,9 +32,12 @@ class SurfaceMetric(BaseMetric):
     """Mean per-image Dice and IoU (percent, 0-100, like mmseg's IoUMetric) and HD95/ASD.
 
     HD95 and ASD follow MONAI's definitions (``compute_hausdorff_distance(percentile=95)`` and
-    ``compute_average_surface_distance(symmetric=False)``), in pixels, or in the units of the
-    spacing (taken as mm) when one is known: a sample's ``spacing`` metainfo wins over the
-    ``spacing`` argument. Averaging pixel and mm values together is refused.
+    ``compute_average_surface_distance(symmetric=False)``), in pixels, or in mm when a spacing
+    is known: a sample's ``spacing`` metainfo (set by the data set from the ``spacing.csv``
+    the converters write from DICOM/NIfTI headers) wins over the ``spacing`` argument. The
+    unit is stated in the logged table (``HD95 (mm)``), ``n_spacing_mm`` counts the images
+    in mm, and a mix of images with and without spacing is reported per unit
+    (``HD95_mm``/``HD95_px``...), never averaged together.
 
     Empty masks (where MONAI gives NaN/inf and images tend to be silently dropped):
 
@@ -52,7 +58,8 @@ class SurfaceMetric(BaseMetric):
         ignore_index: ground-truth label removed from both masks (treated as background), so
             Dice/IoU exclude those pixels exactly as IoUMetric does. None disables it.
         per_image_csv: optional path of a CSV with one row per image
-            (filename, Dice, IoU, HD95, ASD, empty_gt, empty_pred; blank distances = excluded).
+            (filename, Dice, IoU, HD95, ASD, empty_gt, empty_pred, unit; blank distances =
+            excluded).
         collect_device: device used to gather results across processes, 'cpu' or 'gpu'.
         prefix: prefix added to the metric names by mmengine.
     """
@@ -76,7 +83,8 @@ class SurfaceMetric(BaseMetric):
         self.ignore_index = ignore_index
         self.per_image_csv = per_image_csv
 
-    def process(self, data_batch: Any, data_samples: Sequence[Union[dict, BaseDataElement]]) -> None:
+    def process(self, data_batch: Any,
+                data_samples: Sequence[Union[dict, BaseDataElement]]) -> None:
         """Score each sample right away and keep only its few numbers (never the masks)."""
         for data_sample in data_samples:
             if isinstance(data_sample, BaseDataElement):
@@ -88,7 +96,8 @@ class SurfaceMetric(BaseMetric):
         filename = osp.basename(data_sample.get('img_path') or '')
         if 'gt_sem_seg' not in data_sample:
             raise ValueError(f'SurfaceMetric needs the ground truth (gt_sem_seg) of image '
-                             f'{filename or "<no img_path>"!r}; it cannot run on unlabelled test sets')
+                             f'{filename or "<no img_path>"!r}; it cannot run on unlabelled '
+                             'test sets')
         pred_label = _label_map(data_sample['pred_sem_seg']['data'], 'pred_sem_seg')
         gt_label = _label_map(data_sample['gt_sem_seg']['data'], 'gt_sem_seg')
         if pred_label.shape != gt_label.shape:
@@ -96,28 +105,62 @@ class SurfaceMetric(BaseMetric):
                              f'shape {gt_label.shape} for image {filename or "<no img_path>"!r}')
         pred, gt = binary_masks(pred_label, gt_label, self.fg_index, self.ignore_index)
         sample_spacing = data_sample.get('spacing')
-        spacing = self.spacing if sample_spacing is None else normalize_spacing(_to_numpy(sample_spacing))
+        spacing = (self.spacing if sample_spacing is None
+                   else normalize_spacing(_to_numpy(sample_spacing)))
         scores = score_image(pred, gt, spacing, self.empty_policy, self.symmetric_asd)
         return dict(filename=filename, unit='px' if spacing is None else 'mm', **scores.as_dict())
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, Union[float, int]]:
-        """Means over images (Dice/IoU in percent) and empty-mask counts; logs a table."""
-        unit = _common_unit(results)
+        """Means over images (Dice/IoU in percent) and empty-mask counts; logs a table.
+
+        ``n_spacing_mm`` counts the images whose distances are in mm. When only some
+        images have a spacing, HD95/ASD are not averaged across units: ``HD95_mm``/
+        ``ASD_mm`` and ``HD95_px``/``ASD_px`` are the means of each group, and a warning
+        names images without spacing.
+        """
+        summary = self._summarize(results)
+        units = Counter(r['unit'] for r in results)
+        if len(units) > 1:
+            summary = self._split_by_unit(summary, results)
+        summary['n_spacing_mm'] = units['mm']
+        self._log_table(summary, 'mixed' if len(units) > 1 else (next(iter(units), 'px')))
+        if self.per_image_csv:
+            write_per_image_csv(results, self.per_image_csv)
+        return summary
+
+    @staticmethod
+    def _summarize(results: List[dict]) -> Dict[str, Union[float, int]]:
+        """``summarize_scores`` of per-image results, Dice/IoU in percent."""
         summary = summarize_scores(
             ImageScores(**{k: r[k] for k in ImageScores.__dataclass_fields__}) for r in results)
         summary['Dice'] *= 100.0
         summary['IoU'] *= 100.0
-        self._log_table(summary, unit)
-        if self.per_image_csv:
-            write_per_image_csv(results, self.per_image_csv)
         return summary
+
+    def _split_by_unit(self, summary: Dict[str, Union[float, int]],
+                       results: List[dict]) -> Dict[str, Union[float, int]]:
+        """``summary`` with HD95/ASD replaced by their means over the mm and the px images."""
+        split: Dict[str, Union[float, int]] = dict(Dice=summary['Dice'], IoU=summary['IoU'])
+        for unit in DISTANCE_UNITS:
+            part = self._summarize([r for r in results if r['unit'] == unit])
+            split[f'HD95_{unit}'], split[f'ASD_{unit}'] = part['HD95'], part['ASD']
+        split.update({k: v for k, v in summary.items() if k not in {*split, 'HD95', 'ASD'}})
+        without = [r['filename'] for r in results if r['unit'] == 'px']
+        print_log(f'SurfaceMetric: {len(without)} of {len(results)} images have no pixel '
+                  f'spacing (e.g. {", ".join(without[:3])}), the others are in mm: HD95/ASD are '
+                  'reported per unit (HD95_mm/HD95_px, ASD_mm/ASD_px), not averaged together. '
+                  'Give SurfaceMetric(spacing=...) for the images without one, or convert the '
+                  'sources with their DICOM/NIfTI headers.',
+                  logger=MMLogger.get_current_instance(), level=logging.WARNING)
+        return split
 
     def _log_table(self, summary: Dict[str, Union[float, int]], unit: str) -> None:
         """Log the means, the counts, the distance unit and the empty policy as one table."""
         table = PrettyTable()
         for key, value in summary.items():
-            header = {'Dice': 'Dice (%)', 'IoU': 'IoU (%)',
-                      'HD95': f'HD95 ({unit})', 'ASD': f'ASD ({unit})'}.get(key, key)
+            header = {'Dice': 'Dice (%)', 'IoU': 'IoU (%)', 'HD95': f'HD95 ({unit})',
+                      'ASD': f'ASD ({unit})', 'HD95_mm': 'HD95 (mm)', 'ASD_mm': 'ASD (mm)',
+                      'HD95_px': 'HD95 (px)', 'ASD_px': 'ASD (px)'}.get(key, key)
             table.add_column(header, [value if isinstance(value, int) else f'{value:.2f}'])
         asd_kind = 'symmetric' if self.symmetric_asd else 'pred->gt'
         logger: MMLogger = MMLogger.get_current_instance()
@@ -138,22 +181,14 @@ def _label_map(data: Any, name: str) -> np.ndarray:
     if label.ndim == 3 and label.shape[0] == 1:
         label = label[0]
     if label.ndim != 2:
-        raise ValueError(f'{name} must be a 1 x H x W or H x W label map, got shape {tuple(label.shape)}')
+        raise ValueError(f'{name} must be a 1 x H x W or H x W label map, got shape '
+                         f'{tuple(label.shape)}')
     return label
 
 
-def _common_unit(results: List[dict]) -> str:
-    """The distance unit shared by all images ('px' or 'mm'); refuses to mix them."""
-    units = {r['unit'] for r in results}
-    if len(units) > 1:
-        n_mm = sum(r['unit'] == 'mm' for r in results)
-        raise ValueError(f'{n_mm} of {len(results)} images have a pixel spacing and the others do not: '
-                         'mm and pixel distances cannot be averaged; set SurfaceMetric(spacing=...)')
-    return units.pop() if units else 'px'
-
-
 def write_per_image_csv(results: List[dict], path: str) -> None:
-    """Write one row per image (Dice/IoU in percent; blank HD95/ASD = excluded from the means)."""
+    """Write one row per image (Dice/IoU in percent; blank HD95/ASD = excluded from the means;
+    ``unit`` = the distance unit of that image, mm or px)."""
     directory = osp.dirname(osp.abspath(path))
     mkdir_or_exist(directory)
     with open(path, 'w', newline='') as handle:
@@ -162,7 +197,7 @@ def write_per_image_csv(results: List[dict], path: str) -> None:
         for r in results:
             writer.writerow([r['filename'], f"{100 * r['dice']:.4f}", f"{100 * r['iou']:.4f}",
                              _format_distance(r['hd95']), _format_distance(r['asd']),
-                             int(r['empty_gt']), int(r['empty_pred'])])
+                             int(r['empty_gt']), int(r['empty_pred']), r['unit']])
 
 
 def _format_distance(value: float) -> str:

@@ -33,7 +33,8 @@ def square(shape=(40, 50), top=10, left=10, size=12) -> np.ndarray:
 def logged(monkeypatch):
     """Messages SurfaceMetric sends to print_log."""
     messages = []
-    monkeypatch.setattr(surface_metric_module, 'print_log', lambda msg, logger=None: messages.append(msg))
+    monkeypatch.setattr(surface_metric_module, 'print_log',
+                        lambda msg, logger=None, level=None: messages.append(msg))
     return messages
 
 
@@ -72,7 +73,8 @@ def test_penalize_policy_means_and_counts(logged):
     assert result['HD95'] == pytest.approx((0 + shifted.hd95 + diagonal + diagonal + 0) / 5)
     assert result['ASD'] == pytest.approx((0 + shifted.asd + diagonal + diagonal + 0) / 5)
     assert {k: v for k, v in result.items() if k.startswith('n_')} == dict(
-        n_images=5, n_empty_gt=2, n_empty_pred=2, n_both_empty=1, n_distance_excluded=0)
+        n_images=5, n_empty_gt=2, n_empty_pred=2, n_both_empty=1, n_distance_excluded=0,
+        n_spacing_mm=0)
     assert len(logged) == 1
     assert 'empty_policy=penalize' in logged[0] and 'HD95 (px)' in logged[0] and 'Dice (%)' in logged[0]
 
@@ -108,10 +110,22 @@ def test_spacing_from_metainfo_wins_over_default(logged):
     assert anisotropic['HD95'] == pytest.approx(score_image(pred == 1, gt == 1, (0.3, 0.7)).hd95)
 
 
-def test_mixing_mm_and_pixels_is_refused(logged):
-    samples = [make_sample(square(), square(), spacing=0.2), make_sample(square(), square())]
-    with pytest.raises(ValueError, match='1 of 2 images have a pixel spacing'):
-        run_metric(SurfaceMetric(), samples)
+def test_mixing_mm_and_pixels_is_reported_per_unit(logged):
+    pred, gt = square(left=14), square()
+    pixels = score_image(pred == 1, gt == 1)
+    samples = [make_sample(pred, gt, 'a.png', spacing=0.2), make_sample(pred, gt, 'b.png'),
+               make_sample(gt, gt, 'c.png')]
+    result = run_metric(SurfaceMetric(), samples)
+    assert 'HD95' not in result and 'ASD' not in result  # never averaged across units
+    assert result['HD95_mm'] == pytest.approx(0.2 * pixels.hd95)
+    assert result['HD95_px'] == pytest.approx(pixels.hd95 / 2)  # b and the perfect c
+    assert result['ASD_mm'] == pytest.approx(0.2 * pixels.asd)
+    assert result['n_spacing_mm'] == 1 and result['n_images'] == 3
+    assert '2 of 3 images have no pixel spacing (e.g. b.png, c.png)' in logged[0]
+    assert 'HD95 (mm)' in logged[1] and 'HD95 (px)' in logged[1] and 'unit=mixed' in logged[1]
+    with_default = run_metric(SurfaceMetric(spacing=0.2), samples)  # the remedy: all in mm
+    assert with_default['HD95'] == pytest.approx(0.2 * pixels.hd95 * 2 / 3)
+    assert with_default['n_spacing_mm'] == 3
 
 
 def test_ignore_index_and_fg_index(logged):
@@ -140,7 +154,9 @@ def test_per_image_csv(tmp_path, logged):
     run_metric(SurfaceMetric(empty_policy='exclude', per_image_csv=str(path)), samples)
     with open(path, newline='') as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ['filename', 'Dice', 'IoU', 'HD95', 'ASD', 'empty_gt', 'empty_pred']
+    assert list(rows[0]) == ['filename', 'Dice', 'IoU', 'HD95', 'ASD', 'empty_gt', 'empty_pred',
+                             'unit']
+    assert {r['unit'] for r in rows} == {'px'}
     assert [r['filename'] for r in rows] == [name for _, _, name in cases()]
     assert float(rows[0]['Dice']) == 100.0 and float(rows[0]['HD95']) == 0.0
     missed = rows[2]

@@ -33,6 +33,8 @@ def build_parser(spec: ConverterSpec) -> argparse.ArgumentParser:
     add_common_arguments(parser)
     for flag, help_text in spec.flags.items():
         parser.add_argument(flag, action='store_true', help=help_text)
+    for option, keywords in spec.options.items():
+        parser.add_argument(option, **keywords)
     return parser
 
 
@@ -47,7 +49,7 @@ def main(spec: ConverterSpec, argv: Optional[List[str]] = None) -> int:
     options = ConvertOptions(seed=args.seed, crop_borders=args.crop_borders,
                              skip_corrupt=args.skip_corrupt, skip_unpaired=args.skip_unpaired,
                              overwrite=args.overwrite)
-    extra = {_dest(flag): getattr(args, _dest(flag)) for flag in spec.flags}
+    extra = {_dest(flag): getattr(args, _dest(flag)) for flag in (*spec.flags, *spec.options)}
     try:
         report = spec.convert(args.src, args.out, options, **extra)
     except ConversionError as error:

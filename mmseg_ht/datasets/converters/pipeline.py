@@ -4,7 +4,7 @@ Each converter only supplies ``discover`` (release layout -> list of ``Sample``)
 and its split ratios; everything written to OUT_DIR is produced here:
 ``img_dir/{train,val,test}/<stem>.png``, ``ann_dir/{train,val,test}/<stem>.png``,
 ``labels.csv`` (filename,label,split,source,group), ``spacing.csv`` (the pixel
-size of every written image, see ``SPACING_COLUMNS``) and ``conversion_report.json``.
+size of every written image, see ``spacing_table``) and ``conversion_report.json``.
 """
 import csv
 import shutil
@@ -19,17 +19,15 @@ from .errors import ConversionError, CorruptImageError, OutputExistsError, Sourc
 from .image_io import write_png
 from .naming import unique_stems
 from .report import ConversionReport
-from .sample import LoadedPair, Sample
+from .sample import Sample
 from .source_files import clear_cache
+from .spacing_table import SPACING_COLUMNS, SPACING_FILE, spacing_row
 from .splits import Ratios, assign_splits
 
 OUTPUT_DIRS = ('img_dir', 'ann_dir')
 LABELS_FILE = 'labels.csv'
 REPORT_FILE = 'conversion_report.json'
-SPACING_FILE = 'spacing.csv'
 LABEL_COLUMNS = ('filename', 'label', 'split', 'source', 'group')
-# image: path relative to OUT_DIR; row_mm/col_mm blank when the source stores no spacing.
-SPACING_COLUMNS = ('image', 'row_mm', 'col_mm', 'spacing_source', 'source_format')
 
 Discover = Callable[[ConversionContext], List[Sample]]
 
@@ -83,13 +81,6 @@ def _write_csv(path: Path, columns: Sequence[str], rows: List[Mapping[str, str]]
         writer.writerows(rows)
 
 
-def spacing_row(image: str, pair: LoadedPair) -> Dict[str, str]:
-    """The ``spacing.csv`` row of one written image (``image`` relative to OUT_DIR)."""
-    row_mm, col_mm = (f'{v:.6g}' for v in pair.spacing_mm) if pair.spacing_mm else ('', '')
-    return dict(image=image, row_mm=row_mm, col_mm=col_mm, spacing_source=pair.spacing_source,
-                source_format=pair.image_format)
-
-
 def _write_samples(samples: List[Sample], stems: List[str], splits: List[str], out: Path,
                    ctx: ConversionContext) -> Tuple[List[Dict[str, str]], List[Dict[str, str]]]:
     """Load, optionally crop and write every sample; return the labels.csv and spacing.csv
@@ -113,7 +104,8 @@ def _write_samples(samples: List[Sample], stems: List[str], splits: List[str], o
         ctx.report.add_written(split, sample.label, sample.source, sample.group_key, pair)
         rows.append(dict(filename=filename, label=sample.label or '', split=split,
                          source=sample.source, group=sample.group or ''))
-        spacing_rows.append(spacing_row(f'img_dir/{split}/{filename}', pair))
+        spacing_rows.append(spacing_row(f'img_dir/{split}/{filename}', pair.spacing_mm,
+                                        pair.spacing_source, pair.image_format))
     return rows, spacing_rows
 
 
