@@ -2,7 +2,8 @@
 
 Usage::
 
-    python tools/export_adapters.py CONFIG CHECKPOINT OUT.safetensors [--cfg-options ...]
+    python tools/export_adapters.py CONFIG CHECKPOINT OUT.safetensors [--text-model-dir DIR]
+        [--cfg-options ...]
 
 Works for any mmseg_ht checkpoint (contrastive, segmentation, classification)
 whose model has a ``backbone`` (CLIPViT). Writes OUT.safetensors with the
@@ -11,7 +12,9 @@ image-tower adapters — load it in any config with
 tower has LoRA (LoRA V+T), OUT_text.safetensors with its factors. The
 checkpoint is read with ``torch.load(weights_only=True)`` (never unpickles
 code); the backbone is built from CONFIG without pretrained weights only to
-check that every adapter tensor fits.
+check that every adapter tensor fits. A BiomedCLIP/UniMedCLIP text tower with
+LoRA is built from its local Hugging Face folder (--text-model-dir or the
+config's ``text_model_dir``: config.json + vocab.txt).
 """
 import argparse
 import copy
@@ -39,6 +42,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config', help='config the checkpoint was trained with')
     parser.add_argument('checkpoint', help='checkpoint (.pth) of a mmseg_ht run')
     parser.add_argument('out', type=Path, help='output .safetensors file (image tower)')
+    parser.add_argument('--text-model-dir',
+                        help='local Hugging Face folder of a BERT text tower (BiomedCLIP, '
+                             'UniMedCLIP); default: the config\'s text_model_dir')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='config overrides, as given to tools/train.py')
     return parser.parse_args(argv)
@@ -88,6 +94,8 @@ def main(argv=None) -> int:
         from mmseg_ht.contrastive.adapter_export import text_adapter_state_dict
         text_cfg.setdefault('type', 'OpenCLIPTextEncoder')
         text_cfg['arch'] = text_cfg.get('arch') or backbone_cfg.get('arch')
+        if args.text_model_dir:
+            text_cfg['text_model_dir'] = args.text_model_dir
         text_encoder = _build_without_weights(text_cfg, text=True)
         _fill(text_encoder, towers['text'], text_adapter_state_dict(text_encoder), 'text',
               args.checkpoint)

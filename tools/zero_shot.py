@@ -1,7 +1,8 @@
 """Zero-shot benign/malignant classification with CLIP prompt ensembles.
 
     python tools/zero_shot.py CONFIG [--checkpoint ADAPTERS] [--rule mean_similarity|mean_embedding]
-        [--prompts NAME|FILE.json] [--work-dir DIR] [--cfg-options key=value ...]
+        [--prompts NAME|FILE.json] [--text-model-dir DIR] [--work-dir DIR]
+        [--cfg-options key=value ...]
 
 CONFIG is a configs/zero_shot/*.py file. The prompts of every class are
 encoded once by the CLIP text tower; each test image is scored by the mean
@@ -15,6 +16,10 @@ written to WORK_DIR/zero_shot_results.json.
 (contrastive) adapter file (safetensors), or any mmseg_ht checkpoint whose
 adapter weights fit the config's adapter settings (only the adapters are
 read, safely). Without it the plain CLIP model is used.
+
+--text-model-dir names the local Hugging Face folder (config.json, vocab.txt)
+of BiomedCLIP's and UniMedCLIP's BiomedBERT text tower; without a usable folder
+the tool stops with an error listing the files and where they come from.
 """
 import argparse
 import copy
@@ -42,6 +47,9 @@ def parse_args() -> argparse.Namespace:
                         help='how prompts vote (default: the config\'s, mean_similarity)')
     parser.add_argument('--prompts', help="bundled prompt set (breast, lymph_node, thyroid) or "
                                           'a .json file; default: the config\'s')
+    parser.add_argument('--text-model-dir',
+                        help='local Hugging Face folder of a BERT text tower (BiomedCLIP, '
+                             'UniMedCLIP): config.json + vocab.txt; default: the config\'s')
     parser.add_argument('--work-dir', help='where logs and zero_shot_results.json go')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, e.g. '
@@ -79,6 +87,8 @@ def main() -> None:
         cfg.model.rule = args.rule
     if args.prompts:
         cfg.model.prompts = args.prompts
+    if args.text_model_dir:
+        cfg.model.text_encoder.text_model_dir = args.text_model_dir
     cfg.load_from = None
     cfg.pop('train_dataloader', None)
     cfg.pop('val_dataloader', None)

@@ -1,14 +1,15 @@
 # Stage 1 (contrastive adaptation): unimedclip + LoRA (q,k,v; r=16, alpha=32) on the image tower; text tower frozen.
-# python tools/train.py THIS_CONFIG --cfg-options model.backbone.pretrained=/path/weights
+# BIOMEDBERT_DIR=<local BiomedBERT folder> python tools/train.py THIS_CONFIG \
+#     --cfg-options model.backbone.pretrained=/path/weights   (one file: both towers)
 _base_ = [
     '../_base_/finetune/contrastive_clip.py',
     '../_base_/backbones/unimedclip.py',
     '../_base_/adapters/lora.py',
-    '../_base_/finetune/unimedclip_text.py',
+    '../_base_/cls/text_towers/unimedclip.py',
     '../_base_/finetune/captions.py',
     '../_base_/finetune/captions_32e.py',
     '../_base_/finetune/default_runtime.py',
 ]
 model = dict(
     backbone=dict(arch={{_base_.backbone_arch}}, adapter={{_base_.adapter}}),
-    text_encoder=dict(arch={{_base_.text_arch}}))
+    text_encoder=dict(arch={{_base_.text_arch}}, text_model_dir={{_base_.text_model_dir}}))

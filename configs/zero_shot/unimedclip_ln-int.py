@@ -1,6 +1,7 @@
 # Zero-shot benign vs malignant: unimedclip on ln-int (lymph_node prompts).
 #   DATA_ROOT=<converted set> python tools/zero_shot.py configs/zero_shot/unimedclip_ln-int.py \
-#       --cfg-options model.backbone.pretrained=W model.text_encoder.pretrained=W
+#       --cfg-options model.backbone.pretrained=W model.text_encoder.pretrained=W \
+#       model.text_encoder.text_model_dir=BIOMEDBERT_FOLDER   (or BIOMEDBERT_DIR=...)
 _base_ = [
     '../_base_/cls/models/clip_zero_shot.py',
     '../_base_/backbones/unimedclip.py',
@@ -10,6 +11,6 @@ _base_ = [
 ]
 model = dict(
     backbone=dict(arch={{_base_.backbone_arch}}),
-    text_encoder=dict(_delete_=True, arch={{_base_.text_arch}}, pretrained=None),
+    text_encoder=dict(arch={{_base_.text_arch}}, text_model_dir={{_base_.text_model_dir}}),
     prompts='lymph_node',
 )

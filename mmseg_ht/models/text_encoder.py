@@ -5,8 +5,8 @@ text part of a local CLIP weights file strictly and safely, and optionally
 adds LoRA to its blocks (the paper's "LoRA V+T"). OpenAI-style text towers
 (OpenAI CLIP, MetaCLIP) run offline with the BPE vocabulary shipped in
 open_clip. Hugging Face text towers (BiomedCLIP's and UniMedCLIP's
-BiomedBERT) need the ``transformers`` package and a local model folder set
-as ``text_cfg.hf_model_name``/``hf_tokenizer_name`` in an arch dict.
+BiomedBERT) need ``transformers`` and a local model folder (``text_model_dir``:
+config + tokenizer files); see ``hf_text_tower``. Nothing is downloaded.
 """
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Union
@@ -19,28 +19,30 @@ from mmseg.registry import MODELS
 from open_clip.model import _build_text_tower  # pinned open_clip 3.3.0
 
 from mmseg_ht.models.adapters.attach import attach_adapters, train_adapters_only
+from mmseg_ht.models import hf_text_tower as hf
 from mmseg_ht.models.backbones.pretrained import PretrainedMismatchError, describe_mismatch
 from mmseg_ht.models.backbones.towers import ArchSpec, resolve_model_config
 from mmseg_ht.utils import load_state_dict_safely
 
 TEXT_TOP_LEVEL = ('token_embedding.', 'positional_embedding', 'transformer.', 'ln_final.',
                   'text_projection')
+TEXT_PREFIXES = ('text.', 'text_encoder.')  # open_clip CustomTextCLIP (BiomedCLIP), UniMedCLIP
 
 
 def select_text_tower_weights(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """The text-tower part of a CLIP state dict, in ``TextTransformer``/HF-tower names."""
-    for prefix in ('text.', 'text_encoder.'):  # CustomTextCLIP, UniMedCLIP
+    for prefix in TEXT_PREFIXES:
         if any(k.startswith(prefix) for k in state_dict):
             return {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
     return {k: v for k, v in state_dict.items() if k.startswith(TEXT_TOP_LEVEL)}
 
 
-def _build_tokenizer(text_cfg: Dict):
-    from open_clip.tokenizer import HFTokenizer, SimpleTokenizer
-    context_length = text_cfg.get('context_length', 77)
-    if text_cfg.get('hf_tokenizer_name'):
-        return HFTokenizer(text_cfg['hf_tokenizer_name'], context_length=context_length)
-    return SimpleTokenizer(context_length=context_length)
+def _build_openai_tower(config: Dict):
+    """open_clip's ``TextTransformer`` and its bundled BPE tokenizer (offline)."""
+    from open_clip.tokenizer import SimpleTokenizer
+    text_cfg = config['text_cfg']
+    tower = _build_text_tower(config['embed_dim'], text_cfg, config.get('quick_gelu', False))
+    return tower, SimpleTokenizer(context_length=text_cfg.get('context_length', 77))
 
 
 @MODELS.register_module()
@@ -48,56 +50,84 @@ class OpenCLIPTextEncoder(BaseModule):
     """Frozen CLIP text tower: list of strings → text embeddings (B, E).
 
     Args:
-        arch: open_clip model name or model-config dict (as for ``CLIPViT``).
+        arch: open_clip model name or model-config dict (as for ``CLIPViT``);
+            BiomedCLIP: 'BiomedCLIP-PubMedBERT_256-vit_base_patch16_224',
+            UniMedCLIP: 'UniMedCLIP-ViT-B-16-quickgelu' (configs ship with mmseg_ht).
         pretrained: local CLIP weights file (the same file as the image tower's).
         adapter: in-block adapter for the text blocks, e.g.
-            ``dict(type='LoRAAdapter', rank=16, alpha=32)`` (LoRA V+T).
+            ``dict(type='LoRAAdapter', rank=16, alpha=32)`` (LoRA V+T; on BERT
+            it wraps each layer's query/key/value projections).
+        text_model_dir: local Hugging Face folder (config + tokenizer files) of
+            a BERT text tower; required for BiomedCLIP/UniMedCLIP, refused for
+            OpenAI-style towers. Without ``pretrained``, BERT weights in the
+            folder (model.safetensors / pytorch_model.bin) are used if present.
     """
 
     def __init__(self, arch: ArchSpec = 'ViT-B-16-quickgelu', pretrained: Optional[str] = None,
-                 adapter: Optional[Dict] = None, init_cfg: Optional[Dict] = None) -> None:
+                 adapter: Optional[Dict] = None, text_model_dir: Optional[str] = None,
+                 init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         config = resolve_model_config(arch)
-        text_cfg = config['text_cfg']
-        if text_cfg.get('hf_model_name'):
-            self._check_hf_available(text_cfg)
-        self.tower = _build_text_tower(config['embed_dim'], text_cfg, config.get('quick_gelu', False))
-        self.tokenizer = _build_tokenizer(text_cfg)
+        self.arch_name = arch if isinstance(arch, str) else 'custom'
+        self.is_hf = hf.is_hf_text_cfg(config['text_cfg'])
+        if self.is_hf:
+            self.tower, self.tokenizer, folder = hf.build_hf_text_tower(
+                config['embed_dim'], config['text_cfg'], text_model_dir)
+            self.text_model_dir = str(folder)
+        elif text_model_dir:
+            raise ValueError(f'text_model_dir={text_model_dir!r} is only for Hugging Face text '
+                             f'towers (BiomedCLIP, UniMedCLIP); arch={self.arch_name} has an '
+                             'OpenAI-style text tower: remove it')
+        else:
+            self.tower, self.tokenizer = _build_openai_tower(config)
         self.pretrained_logit_scale: Optional[float] = None
         if pretrained:
-            self._load(pretrained, arch if isinstance(arch, str) else 'custom')
-        else:
-            MMLogger.get_current_instance().warning(
-                'OpenCLIPTextEncoder: no pretrained weights; the text tower is randomly initialised.')
+            self._load(pretrained)
+        elif not (self.is_hf and self._load_folder_weights()):
+            MMLogger.get_current_instance().warning('OpenCLIPTextEncoder: no pretrained weights; '
+                                                    'the text tower is randomly initialised.')
         self.tower.requires_grad_(False)
         if adapter:
-            blocks = self.tower.transformer.resblocks
-            output = attach_adapters(blocks, adapter, dict(dim=self.tower.width, num_prefix_tokens=0))
+            geometry = dict(dim=hf.text_width(self.tower), num_prefix_tokens=0)
+            output = attach_adapters(hf.text_blocks(self.tower), adapter, geometry)
             if output:
                 raise ValueError(f'{adapter["type"]} acts on token maps; only in-block adapters '
                                  '(LoRAAdapter) can adapt the text tower')
 
-    @staticmethod
-    def _check_hf_available(text_cfg: Dict) -> None:
-        try:
-            import transformers  # noqa: F401
-        except ImportError as err:
-            raise ImportError(
-                f"the text tower {text_cfg['hf_model_name']!r} is a Hugging Face model: install "
-                '`transformers` and point text_cfg.hf_model_name/hf_tokenizer_name at a local '
-                'copy of it (no downloads at run time).') from err
-
-    def _load(self, path: Union[str, Path], arch_name: str) -> None:
-        weights = load_state_dict_safely(path)
-        text = select_text_tower_weights(weights)
-        problems = describe_mismatch(self.tower.state_dict(), text)
+    def _check_and_load(self, weights: Dict[str, torch.Tensor], source: str, what: str) -> None:
+        problems = describe_mismatch(self.tower.state_dict(), weights)
         if problems:
             raise PretrainedMismatchError(
-                f'{path}: text weights do not match the text tower of arch={arch_name}: '
+                f'{source}: {what} do not match the text tower of arch={self.arch_name}: '
                 + '; '.join(problems))
-        self.tower.load_state_dict(text, strict=True)
+        self.tower.load_state_dict(weights, strict=True)
+
+    def _load(self, path: Union[str, Path]) -> None:
+        weights = load_state_dict_safely(path)
+        text = select_text_tower_weights(weights)
+        if self.is_hf:
+            if not any(k.startswith(TEXT_PREFIXES) for k in weights):
+                raise PretrainedMismatchError(
+                    f'{path}: no text-tower weights (text.* as in BiomedCLIP, text_encoder.* as '
+                    'in UniMedCLIP); give the full CLIP checkpoint as the text pretrained file')
+            text = hf.released_text_weights(text, path)
+        self._check_and_load(text, str(path), 'text weights')
         if 'logit_scale' in weights:
             self.pretrained_logit_scale = float(weights['logit_scale'])
+
+    def _load_folder_weights(self) -> bool:
+        """BERT weights from ``text_model_dir`` (projection stays random); False if none there."""
+        found = hf.folder_text_weights(Path(self.text_model_dir))
+        if found is None:
+            return False
+        path, bert = found
+        projection = {k: v for k, v in self.tower.state_dict().items()
+                      if not k.startswith('transformer.')}
+        self._check_and_load(dict(bert, **projection), str(path), 'BERT weights')
+        MMLogger.get_current_instance().warning(
+            f'OpenCLIPTextEncoder: BERT weights from {path}; the text projection is randomly '
+            'initialised (give the CLIP weights file as pretrained for the trained one).')
+        return True
 
     def train(self, mode: bool = True) -> 'OpenCLIPTextEncoder':
         super().train(mode)

@@ -17,6 +17,7 @@ import mmseg_ht.contrastive  # noqa: F401  (registrations)
 from mmseg_ht.contrastive import export_adapters, split_checkpoint_adapters, text_adapter_path
 from mmseg_ht.contrastive.adapter_export import text_adapter_state_dict
 from mmseg_ht.models.backbones.adapter_checkpoint import adapter_state_dict
+from tests.tiny_bert import IMAGE_ARCHS, tiny_bert_dir, tiny_medical_arch  # noqa: F401 (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = 'mmseg_ht-tiny-vit16'
@@ -169,15 +170,18 @@ CONFIGS = sorted((REPO / 'configs' / 'finetune').glob('*_captions.py'))
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=[c.stem for c in CONFIGS])
-def test_configs_build_with_tiny_towers(config):
+def test_configs_build_with_tiny_towers(config, tiny_bert_dir):
     cfg = Config.fromfile(str(config))
     assert cfg.default_scope == 'mmpretrain'
     assert cfg.model.backbone.arch in ('ViT-B-16-quickgelu',
                                        'BiomedCLIP-PubMedBERT_256-vit_base_patch16_224')
     cfg.model.backbone.arch = TINY
-    if cfg.model.text_encoder.get('arch') is not None:  # Hugging Face text towers
-        assert cfg.model.text_encoder.arch['text_cfg']['hf_model_name']
-        cfg.model.text_encoder.arch = TINY
+    text_arch = cfg.model.text_encoder.get('arch')
+    if text_arch is not None:  # Hugging Face text towers: the bundled config, built from a folder
+        assert text_arch in IMAGE_ARCHS and cfg.model.text_encoder.text_model_dir
+        cfg.model.backbone.update(arch=IMAGE_ARCHS[text_arch][0], out_indices=(1, 2, 3))
+        cfg.model.text_encoder.arch = tiny_medical_arch(text_arch)
+        cfg.model.text_encoder.text_model_dir = str(tiny_bert_dir)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]

@@ -1,10 +1,11 @@
 """LoRA (Hu et al., 2022) on the attention projections of CLIP ViT blocks.
 
-Works on both block families: open_clip's ``ResidualAttentionBlock``, whose
-``nn.MultiheadAttention`` keeps q, k, v in one fused ``in_proj_weight``, and
-timm's ``Block`` (``attn.qkv``, ``attn.proj``). The fused projection stays one
-matmul; the low-rank updates of the targeted q/k/v slices share one
-down-projection and never materialise a D×D product.
+Works on open_clip's ``ResidualAttentionBlock``, whose ``nn.MultiheadAttention``
+keeps q, k, v in one fused ``in_proj_weight``, timm's ``Block`` (``attn.qkv``,
+``attn.proj``) and Hugging Face BERT layers (BiomedCLIP/UniMedCLIP text towers:
+separate ``attention.self.query/key/value``, ``attention.output.dense``). A fused
+projection stays one matmul; the low-rank updates of the targeted q/k/v slices
+share one down-projection and never materialise a D×D product.
 """
 import math
 from typing import Optional, Sequence
@@ -18,6 +19,7 @@ from .base import BaseAdapter
 
 QKV_TARGETS = ('q', 'k', 'v')
 ALL_TARGETS = QKV_TARGETS + ('o',)
+BERT_PROJECTIONS = {'q': 'query', 'k': 'key', 'v': 'value'}  # BertSelfAttention attributes
 
 
 class LoRAModule(nn.Module):
@@ -151,8 +153,18 @@ class LoRAAdapter(BaseAdapter):
                                              self.rank, self.alpha, self.dropout)
             if 'o' in self.targets:
                 attn.proj = LoRALinear(attn.proj, self.rank, self.alpha, self.dropout)
+        elif isinstance(getattr(getattr(block, 'attention', None), 'self', None), nn.Module):
+            self._attach_bert(block.attention)
         else:
             raise TypeError(
                 f'cannot add LoRA to {type(block).__name__}: expected an open_clip '
-                'ResidualAttentionBlock (attn: nn.MultiheadAttention) or a timm Block '
-                '(attn.qkv: nn.Linear)')
+                'ResidualAttentionBlock (attn: nn.MultiheadAttention), a timm Block '
+                '(attn.qkv: nn.Linear) or a Hugging Face BERT layer (attention.self.query)')
+
+    def _attach_bert(self, attention: nn.Module) -> None:
+        """Wrap a BERT layer's separate q/k/v projections (and the output dense for 'o')."""
+        for target in self.targets:
+            owner, name = ((attention.output, 'dense') if target == 'o'
+                           else (attention.self, BERT_PROJECTIONS[target]))
+            setattr(owner, name, LoRALinear(getattr(owner, name), self.rank, self.alpha,
+                                            self.dropout))

@@ -1,17 +1,9 @@
-# UniMedCLIP pairs the OpenAI-style ViT-B/16 image tower with a BiomedBERT text
-# tower (its weights file stores it as text_encoder.*). Needs `transformers` and
-# a local BiomedBERT folder: set hf_model_name/hf_tokenizer_name to it. Check the
-# projection/pooler against your UniMedCLIP release: a mismatch is reported key
-# by key when the weights load.
-text_arch = dict(
-    embed_dim=512,
-    quick_gelu=True,
-    vision_cfg=dict(image_size=224, layers=12, width=768, patch_size=16),
-    text_cfg=dict(
-        hf_model_name='BiomedNLP-BiomedBERT-base-uncased-abstract',
-        hf_tokenizer_name='BiomedNLP-BiomedBERT-base-uncased-abstract',
-        hf_proj_type='mlp',
-        hf_pooler_type='cls_last_hidden_state_pooler',
-        context_length=256,
-    ),
-)
+# UniMedCLIP's text tower, as its released code builds it (mbzuai-oryx/UniMed-CLIP,
+# src/open_clip/model.py): open_clip's HFTextEncoder on BiomedBERT-base-uncased-abstract,
+# proj_type 'mlp' (768 -> 640 -> 512, no bias), 'cls_last_hidden_state_pooler' (no BERT
+# pooler), 256 tokens — the bundled config 'UniMedCLIP-ViT-B-16-quickgelu'. Built only from
+# a local BiomedBERT folder (config.json + vocab.txt): BIOMEDBERT_DIR=DIR or
+# model.text_encoder.text_model_dir=DIR. Text weights: UniMedCLIP's checkpoint
+# (unimed_clip_vit_b16.pt, text_encoder.* keys), given as model.text_encoder.pretrained.
+text_arch = 'UniMedCLIP-ViT-B-16-quickgelu'
+text_model_dir = '{{$BIOMEDBERT_DIR:data/weights/BiomedNLP-BiomedBERT-base-uncased-abstract}}'
