@@ -37,5 +37,7 @@ setup(
     package_data={'mmseg_ht': ['models/backbones/model_configs/*.json', 'prompts/*.json']},
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
+    # BiomedCLIP/UniMedCLIP text towers (requirements/medical.txt pins the tested versions)
+    extras_require={'medical': ['transformers>=4.45,<4.56', 'tokenizers>=0.20,<0.22']},
     license='Apache-2.0',
 )
