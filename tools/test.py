@@ -24,11 +24,11 @@ import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before m
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_ht.engine import close_cpu_process_group, init_cpu_process_group, load_config  # noqa: E402
+from mmseg_ht.engine import close_cpu_process_group, load_config, setup_launcher  # noqa: E402
 from mmseg_ht.engine.experiment_record import (RESULTS_FILE, experiment_labels,  # noqa: E402
                                                evaluated_data_paths)
 from mmseg_ht.engine.checkpoint_fit import check_checkpoint_fits  # noqa: E402
-from mmseg_ht.engine.trust import allow_full_unpickling, check_checkpoint_file  # noqa: E402
+from mmseg_ht.engine.trust import check_checkpoint_file, trust_checkpoint  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,11 +68,11 @@ def add_segmentation_outputs(cfg, args: argparse.Namespace) -> None:
 def main() -> None:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
-    cfg.launcher = args.launcher
-    started_group = init_cpu_process_group(cfg, args.launcher)  # torchrun on CPU-only machines (gloo)
+    # DDP wrapper for --launcher pytorch/slurm; gloo group on CPU-only machines
+    started_group = setup_launcher(cfg, args.launcher, training=False)
     check_checkpoint_file(args.checkpoint)
     if args.trust_checkpoint:
-        allow_full_unpickling(args.checkpoint)
+        trust_checkpoint(args.checkpoint)
     cfg.load_from = args.checkpoint
     if cfg.get('default_scope', 'mmseg') == 'mmseg':
         add_segmentation_outputs(cfg, args)

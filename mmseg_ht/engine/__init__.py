@@ -1,7 +1,8 @@
 """Hooks and config handling for training and testing."""
 from .checkpoint_fit import CheckpointMismatchError, CheckpointReadError, check_checkpoint_fits
 from .config_setup import (close_cpu_process_group, enable_amp, end_schedulers_with_training,
-                           init_cpu_process_group, load_config)
+                           load_config, setup_launcher)
+from .ddp import FrozenAwareDDP
 from .exact_resume import RNGStateHook
 from .hooks import ErrorOverlayHook, PredictionMaskHook
 from .weights_only_checkpoint import WeightsOnlyCheckpointHook
@@ -9,4 +10,4 @@ from .weights_only_checkpoint import WeightsOnlyCheckpointHook
 __all__ = ['CheckpointMismatchError', 'close_cpu_process_group', 'CheckpointReadError', 'ErrorOverlayHook', 'PredictionMaskHook',
            'RNGStateHook',
            'WeightsOnlyCheckpointHook', 'check_checkpoint_fits', 'enable_amp',
-           'end_schedulers_with_training', 'init_cpu_process_group', 'load_config']
+           'end_schedulers_with_training', 'FrozenAwareDDP', 'load_config', 'setup_launcher']

@@ -3,6 +3,7 @@
 Both tools accept mmseg and mmpretrain configs: the toolbox comes from the
 config's ``default_scope``, so users need one pair of tools.
 """
+import contextlib
 import os.path as osp
 from typing import Optional
 
@@ -75,30 +76,61 @@ def enable_amp(cfg: Config, dtype: str = 'float16') -> None:
         cfg.optim_wrapper.loss_scale = 'dynamic'
 
 
-def init_cpu_process_group(cfg: Config, launcher: str) -> bool:
-    """Make torchrun work on machines without CUDA: a gloo group, DDP on CPU.
+def default_model_wrapper(cfg: Config, training: bool) -> dict:
+    """The DDP wrapper config for a distributed run: ``FrozenAwareDDP`` unless set.
 
-    mmengine 0.10's PyTorch launcher calls ``torch.cuda.set_device`` before
-    ``init_process_group`` and wraps the model with ``device_ids=[LOCAL_RANK]``;
-    both fail without CUDA. A group started here makes the Runner skip its own
-    initialisation, and ``device_ids=None`` is DDP's CPU setting. Returns True
-    when a group was started here.
+    Training decides ``find_unused_parameters`` from the model ('auto', see
+    ``mmseg_ht.engine.ddp``) unless the config sets it (top-level, as mmengine reads it);
+    testing never backpropagates, so it needs no probe. A config's own
+    ``model_wrapper_cfg`` is kept as it is.
+    """
+    if cfg.get('model_wrapper_cfg'):
+        return dict(cfg.model_wrapper_cfg)
+    find_unused = cfg.get('find_unused_parameters', 'auto') if training else False
+    return dict(type='FrozenAwareDDP', broadcast_buffers=False,
+                find_unused_parameters=find_unused)
+
+
+@contextlib.contextmanager
+def _no_cuda_set_device():
+    """mmengine 0.10's launchers call ``torch.cuda.set_device``; a no-op without CUDA."""
+    import torch
+    original = torch.cuda.set_device
+    torch.cuda.set_device = lambda device: None
+    try:
+        yield
+    finally:
+        torch.cuda.set_device = original
+
+
+def setup_launcher(cfg: Config, launcher: str, training: bool = True) -> bool:
+    """Prepare ``cfg`` for ``--launcher`` (none, pytorch, slurm, mpi); True if a group started.
+
+    Distributed runs get ``default_model_wrapper``. On machines without CUDA the process
+    group is started here with gloo, through mmengine's own ``init_dist`` (so torchrun's
+    and SLURM's environment variables are read exactly as on GPUs; SLURM's master address
+    comes from ``scontrol show hostname``), and DDP gets ``device_ids=None``, its CPU
+    setting. A group started here makes the Runner skip its own initialisation.
     """
     import torch
     import torch.distributed as dist
-    if launcher != 'pytorch' or torch.cuda.is_available() or dist.is_initialized():
+    from mmengine.dist import init_dist
+    cfg.launcher = launcher
+    if launcher == 'none':
         return False
-    dist.init_process_group(backend='gloo')
-    wrapper = dict(type='MMDistributedDataParallel', broadcast_buffers=False,
-                   find_unused_parameters=cfg.get('find_unused_parameters', False))
-    wrapper.update(cfg.get('model_wrapper_cfg') or {})
-    wrapper['device_ids'] = None
-    cfg.model_wrapper_cfg = wrapper
+    cfg.model_wrapper_cfg = default_model_wrapper(cfg, training)
+    if torch.cuda.is_available() or dist.is_initialized() or launcher == 'mpi':
+        return False
+    dist_cfg = dict(cfg.get('env_cfg', {}).get('dist_cfg') or {})
+    dist_cfg['backend'] = 'gloo'
+    with _no_cuda_set_device():
+        init_dist(launcher, **dist_cfg)
+    cfg.model_wrapper_cfg['device_ids'] = None
     return True
 
 
 def close_cpu_process_group(started: bool) -> None:
-    """Destroy a gloo group that ``init_cpu_process_group`` started.
+    """Destroy a gloo group that ``setup_launcher`` started.
 
     Left to interpreter exit, gloo's teardown can abort the process
     ("terminate called without an active exception") after a successful run.

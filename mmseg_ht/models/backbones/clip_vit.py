@@ -12,10 +12,12 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+from torch.utils.checkpoint import checkpoint
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 
+from mmseg_ht.compat.torch_versions import attention_guard
 from mmseg_ht.models.adapters.attach import attach_adapters, train_adapters_only
 from mmseg_ht.models.adapters.base import patch_tokens_to_map
 from .adapter_checkpoint import load_adapter_checkpoint
@@ -53,6 +55,11 @@ class CLIPViT(BaseModule):
             as the last output; all blocks then run.
         frozen: freeze the tower (True in every paper experiment).
         normalize: apply CLIP mean/std to 0–255 RGB inputs.
+        with_cp: activation checkpointing of the tower's blocks (as mmseg's ``with_cp``):
+            a block whose backward is needed (it follows a trained adapter, or holds LoRA)
+            keeps only its input and recomputes its activations in the backward pass —
+            less memory for large batches, about one more block forward of compute.
+            Outputs and gradients are unchanged. Default off.
     """
 
     def __init__(self,
@@ -64,6 +71,7 @@ class CLIPViT(BaseModule):
                  out_pooled: bool = False,
                  frozen: bool = True,
                  normalize: bool = True,
+                 with_cp: bool = False,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.arch_name = arch if isinstance(arch, str) else 'custom'
@@ -77,6 +85,7 @@ class CLIPViT(BaseModule):
         num_blocks = len(self.family.blocks(self.tower))
         self.out_indices = self._check_out_indices(out_indices, num_blocks)
         self.out_pooled = out_pooled
+        self.with_cp = with_cp
         self.num_blocks_run = num_blocks if out_pooled else max(self.out_indices) + 1
         self.adapters = nn.ModuleDict()
         self._attach_adapters(adapter)
@@ -146,6 +155,18 @@ class CLIPViT(BaseModule):
         patches = tokens[:, self.family.num_prefix_tokens(self.tower):]
         return patch_tokens_to_map(patches, self.family.grid_size(self.tower))
 
+    def _run_block(self, block: nn.Module, tokens: torch.Tensor) -> torch.Tensor:
+        """One tower block; checkpointed (``with_cp``) when it records an autograd graph."""
+        records_graph = torch.is_grad_enabled() and (
+            tokens.requires_grad or any(p.requires_grad for p in block.parameters()))
+        def run(x: torch.Tensor) -> torch.Tensor:
+            with attention_guard(x):  # torch 2.1: no CPU bf16 flash-attention backward
+                return block(x)
+
+        if self.with_cp and records_graph:
+            return checkpoint(run, tokens, use_reentrant=False)
+        return run(tokens)
+
     def forward(self, images: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Return the maps of ``out_indices`` (+ the pooled embedding if ``out_pooled``)."""
         self._check_input(images)
@@ -157,7 +178,7 @@ class CLIPViT(BaseModule):
         tokens = self.family.embed(self.tower, images)
         taken = {}
         for index in range(self.num_blocks_run):
-            tokens = blocks[index](tokens)
+            tokens = self._run_block(blocks[index], tokens)
             if str(index) in self.adapters:
                 tokens = self.adapters[str(index)](tokens)
             if index in self.out_indices:
