@@ -104,3 +104,48 @@ def test_two_process_testing(two_node_run):
                             cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert 'n_images: 2' in result.stdout + result.stderr
+
+
+FAKE_SRUN = """#!/usr/bin/env bash
+# stands in for SLURM's srun: one task, SLURM's variables, the command after the options
+export SLURM_PROCID=0 SLURM_NTASKS=1 SLURM_LOCALID=0 SLURM_NODELIST='gpu-node[07-08]'
+while [[ "$1" == --* ]]; do shift; done
+exec "$@"
+"""
+FAKE_SCONTROL = """#!/usr/bin/env bash
+# stands in for `scontrol show hostname NODELIST`: records the call, names node 07 as localhost
+echo "$@" >> "$(dirname "$0")/scontrol_calls"
+echo 127.0.0.1
+"""
+
+
+def test_slurm_train_prints_usage_without_arguments():
+    for script in ('tools/slurm_train.sh', 'tools/slurm_test.sh'):
+        result = subprocess.run(['bash', script], cwd=REPO_ROOT, capture_output=True, text=True)
+        assert result.returncode == 2 and result.stderr.startswith('usage:'), result.stderr
+        assert 'PARTITION JOB_NAME CONFIG' in result.stderr
+
+
+def test_slurm_launcher_through_slurm_train_sh(two_node_run, tmp_path):
+    """tools/slurm_train.sh → srun (fake) → tools/train.py --launcher=slurm (mmengine's init)."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    for name, text in (('srun', FAKE_SRUN), ('scontrol', FAKE_SCONTROL)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    env = dict(os.environ, DATA_ROOT=str(two_node_run['data']), PYTHON=sys.executable,
+               OMP_NUM_THREADS='1', PATH=f'{bin_dir}:{os.environ["PATH"]}',
+               MASTER_PORT=str(free_port()))
+    env.pop('MASTER_ADDR', None)
+    work = tmp_path / 'work'
+    result = subprocess.run(
+        ['bash', 'tools/slurm_train.sh', 'gpu', 'ht-busi', str(two_node_run['root'] / 'batch2.py'),
+         str(work), '--cfg-options', 'train_cfg.max_iters=1', 'train_cfg.val_interval=1',
+         'default_hooks.checkpoint.interval=1'],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    assert 'Distributed launcher: slurm' in log and 'Distributed training: True' in log
+    assert (bin_dir / 'scontrol_calls').read_text().split() == ['show', 'hostname',
+                                                                'gpu-node[07-08]']
+    assert (work / 'iter_1.pth').is_file()
