@@ -32,9 +32,7 @@ from mmengine.runner import Runner  # noqa: E402
 from mmseg_ht.engine import check_checkpoint_fits, load_config  # noqa: E402
 from mmseg_ht.engine.experiment_record import (RESULTS_FILE, evaluated_data_paths,  # noqa: E402
                                                experiment_labels)
-
-TRAIN_AND_VAL_KEYS = ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler',
-                      'val_dataloader', 'val_cfg', 'val_evaluator')
+from mmseg_ht.engine.testing_config import without_training  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -67,14 +65,6 @@ def bank_loader_cfg(cfg, split: str, data_root, batch_size: int) -> dict:
     loader.sampler = dict(type='DefaultSampler', shuffle=False)
     loader.update(batch_size=batch_size, num_workers=0, persistent_workers=False)
     return loader
-
-
-def without_training(cfg):
-    """A copy of ``cfg`` with no training or validation parts (the runner only tests)."""
-    cfg = copy.deepcopy(cfg)
-    for key in TRAIN_AND_VAL_KEYS:
-        cfg.pop(key, None)
-    return cfg
 
 
 def relative_file(path: str, root: str) -> str:

@@ -1,0 +1,155 @@
+"""Test-time adaptation end to end: shifted phantom, tools/tta.py, adapted checkpoint, safeguard.
+
+A tiny HT segmentor is trained for 2 iterations on the phantom (near
+random, so entropy minimisation has something to sharpen and can collapse),
+a shifted copy is made with tools/make_shifted_dataset.py, and tools/tta.py
+adapts and tests. Shown: entropy falls, only adapter and normalisation
+weights change, the adapted checkpoint reproduces the reported metrics
+through the stock tools/test.py, and an aggressive learning rate trips the
+safeguard, which restores the last good weights (a diverging run here; an
+entropy collapse on a toy classifier, where the shares leave their band).
+"""
+import json
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from mmseg_ht.datasets.domain_shift import DomainShift, shift_image
+from mmseg_ht.tta import CollapseGuard, select_tta_parameters
+from mmseg_ht.tta.parameters import is_adapter_name
+from tests.conftest import run_tool_in_process
+from tests.test_tools.test_seg_tools import FAST_LOADERS, SHORT, TINY
+
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+CONFIG = 'configs/tta/clip-ht_phantom.py'
+
+
+def test_shift_moves_mask_with_depth_and_changes_intensity():
+    image = np.full((100, 80), 120, np.uint8)
+    mask = np.zeros((100, 80), np.uint8)
+    mask[40:60, 30:50] = 1
+    shift = DomainShift(gain=0.5, depth=2.0, blur=1.0, speckle=0.3, attenuation=6.0)
+    shifted, moved = shift_image(image, shift, np.random.default_rng(0), mask)
+    assert moved.sum() == pytest.approx(mask.sum() / 4, rel=0.1)  # zoom-out by 2: a quarter
+    assert moved[:50].sum() == moved.sum() and shifted[60:].max() == 0  # below the new depth
+    assert shifted[:20].mean() < 0.6 * 120 and shifted[:20].std() > 5  # darker and speckled
+    with pytest.raises(ValueError, match='depth'):
+        DomainShift(depth=0.5)
+
+
+def test_guard_band():
+    guard = CollapseGuard(band=2.0, slack=0.0)
+    guard.set_reference(torch.tensor([0.8, 0.2]))
+    assert guard.check(torch.tensor([0.7, 0.3])) is None
+    assert 'class 1 share 0.050' in guard.check(torch.tensor([0.95, 0.05]))
+
+
+@pytest.fixture(scope='module')
+def source_and_target(tmp_path_factory):
+    from mmseg_ht.datasets.phantom import make_phantom_dataset
+    root = tmp_path_factory.mktemp('tta')
+    make_phantom_dataset(root / 'source', num_train=4, num_val=2, num_test=4, size=64, seed=0)
+    run_tool_in_process('tools/make_shifted_dataset.py', str(root / 'source'),
+                        str(root / 'target'), '--gain', '0.6', '--blur', '1', '--depth', '1.3',
+                        '--speckle', '0.4', '--attenuation', '6', data_root=root)
+    run_tool_in_process('tools/train.py', CONFIG, '--work-dir', str(root / 'train'),
+                        '--cfg-options', *TINY, *FAST_LOADERS, *SHORT,
+                        data_root=root / 'source')
+    return root / 'train' / 'iter_2.pth', root / 'target'
+
+
+def build_segmentor():
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+    cfg = Config.fromfile(CONFIG)
+    cfg.model.backbone.arch = 'mmseg_ht-tiny-vit16'
+    cfg.model.decode_head.update(in_channels=[64, 64, 64], channels=32)
+    return MODELS.build(cfg.model)
+
+
+def run_tta(checkpoint, target, work_dir, *options):
+    out = work_dir / 'adapted.pth'
+    run_tool_in_process('tools/tta.py', CONFIG, str(checkpoint), str(target), '--out', str(out),
+                        '--work-dir', str(work_dir), '--batch-size', '2', *options,
+                        '--cfg-options', *TINY, *FAST_LOADERS, data_root=target)
+    return out, json.loads((work_dir / 'tta_results.json').read_text())
+
+
+def test_tta_adapts_only_adapters_and_norms_and_saves_a_testable_checkpoint(
+        source_and_target, tmp_path):
+    checkpoint, target = source_and_target
+    assert json.loads((target / 'shift_info.json').read_text())['shift']['gain'] == 0.6
+    out, result = run_tta(checkpoint, target, tmp_path, '--steps', '3', '--lr', '1e-3',
+                          '--band', '100')
+    report = result['tta']
+    assert report['steps_done'] == 3 and not report['stopped_by_guard']
+    assert report['entropy_after'] < report['entropy_before']
+    assert set(result['before']) == set(result['after']) and 'Dice' in result['after']
+    source = torch.load(checkpoint, weights_only=True)['state_dict']
+    adapted = torch.load(out, weights_only=True)
+    changed = {k for k, v in adapted['state_dict'].items() if not torch.equal(v, source[k])}
+    allowed = set(select_tta_parameters(build_segmentor()))
+    assert changed <= allowed, changed - allowed
+    assert any(is_adapter_name(k) for k in changed) and any('ln' in k for k in changed)
+    assert adapted['meta']['tta']['steps_done'] == 3
+    run_tool_in_process('tools/test.py', CONFIG, str(out), '--work-dir', str(tmp_path / 'test'),
+                        '--cfg-options', *TINY, *FAST_LOADERS, data_root=target)
+    tested = json.loads((tmp_path / 'test' / 'test_results.json').read_text())['metrics']
+    assert tested['Dice'] == pytest.approx(result['after']['Dice'], abs=1e-4)
+
+
+def test_safeguard_stops_a_diverging_adaptation(source_and_target, tmp_path):
+    checkpoint, target = source_and_target
+    _, result = run_tta(checkpoint, target, tmp_path, '--steps', '4', '--lr', '0.5')
+    report = result['tta']
+    assert report['stopped_by_guard'] and 'non-finite' in report['reason'], report
+    assert report['steps_done'] < 4 and np.isfinite(report['entropy_after'])
+    assert result['after']['Dice'] == pytest.approx(result['before']['Dice'], abs=5.0)
+
+
+class ToyClassifier(torch.nn.Module):
+    """LayerNorm + Linear on 8-D points: the smallest model with a norm to adapt."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.norm, self.fc = torch.nn.LayerNorm(8), torch.nn.Linear(8, 2)
+        self.data_preprocessor = lambda batch, training: batch
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        return self.fc(self.norm(inputs))
+
+
+def test_safeguard_stops_entropy_collapse():
+    """Ambiguous points: entropy minimisation pushes them all into one class; the guard stops it."""
+    from mmseg_ht.tta import TestTimeAdapter
+    torch.manual_seed(0)
+    points = torch.randn(64, 8)
+    loader = [dict(inputs=points[i:i + 16], data_samples=None) for i in range(0, 64, 16)]
+    settings = dict(steps=60, lr=0.05, flip_weight=0.0, monitor_batches=4)
+    free = ToyClassifier()
+    guarded = ToyClassifier()
+    guarded.load_state_dict(free.state_dict())
+    unguarded = TestTimeAdapter(band=1e6, **settings).adapt(free, loader)
+    assert min(unguarded.shares_after) < 0.1 < min(unguarded.shares_before)  # collapsed
+    report = TestTimeAdapter(band=1.5, **settings).adapt(guarded, loader)
+    assert report.stopped_by_guard and report.steps_done < 60, report
+    guard = CollapseGuard(band=1.5)
+    guard.set_reference(torch.tensor(report.shares_before))
+    assert guard.check(torch.tensor(report.shares_after)) is None
+    assert report.entropy_after < report.entropy_before
+
+
+def test_parameter_selection_freezes_everything_else():
+    from mmseg_ht.models.backbones import CLIPViT
+    backbone = CLIPViT(arch='mmseg_ht-tiny-vit16',
+                       adapter=dict(type='HTAdapter', bottleneck=8, blocks=[0, 1]))
+    chosen = select_tta_parameters(backbone)
+    trainable = {n for n, p in backbone.named_parameters() if p.requires_grad}
+    assert trainable == set(chosen)
+    assert any(n.startswith('adapters.') for n in chosen) and any('ln_' in n for n in chosen)
+    assert not any(n.startswith('tower.') and ('attn' in n or 'mlp' in n) for n in trainable)
+    frozen = CLIPViT(arch='mmseg_ht-tiny-vit16')
+    with pytest.raises(ValueError, match='nothing could adapt'):
+        select_tta_parameters(frozen, norms=False)

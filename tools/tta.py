@@ -1,0 +1,136 @@
+"""Test-time adaptation: adapt a trained model to a target data set, then test before vs after.
+
+    python tools/tta.py CONFIG CHECKPOINT TARGET_DATA --out NEW_CKPT [--steps 10] [--lr 1e-4]
+        [--batch-size 4] [--adapt-split test] [--flip-weight 1] [--band 2] [--no-norms]
+        [--no-adapters] [--work-dir DIR] [--cfg-options key=value ...]
+
+CONFIG/CHECKPOINT are a segmentation or classification config and its trained
+checkpoint; TARGET_DATA is a converted data set of another site or scanner
+(e.g. from tools/make_shifted_dataset.py). Only adapter and normalisation
+parameters adapt, on the unlabelled images of --adapt-split (labels are not
+read for adaptation; the test split's labels score before and after).
+Adaptation stops, restoring the last good weights, when the predicted class
+shares leave their band around the source model's (the collapse safeguard).
+NEW_CKPT is a full checkpoint for tools/test.py; WORK_DIR/tta_results.json
+holds both metric sets and the adaptation report. Settings come from the
+config's ``tta`` dict (configs/tta/*.py), overridden by the flags.
+"""
+import argparse
+import copy
+import json
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+import torch  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from mmseg_ht.engine import check_checkpoint_fits, load_config  # noqa: E402
+from mmseg_ht.engine.experiment_record import experiment_labels  # noqa: E402
+from mmseg_ht.engine.testing_config import without_training  # noqa: E402
+from mmseg_ht.engine.trust import check_checkpoint_file  # noqa: E402
+from mmseg_ht.tta import TestTimeAdapter  # noqa: E402
+
+MASK_LOADERS = ('LoadBinaryMask', 'LoadAnnotations')
+DEFAULTS = dict(steps=10, lr=1e-4, batch_size=4, adapt_split='test', flip_weight=1.0, band=2.0)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test-time adaptation, then test')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint', help='trained checkpoint (source domain)')
+    parser.add_argument('target_data', help='converted target data set (DATA_ROOT layout)')
+    parser.add_argument('--out', required=True, help='where the adapted checkpoint goes')
+    parser.add_argument('--steps', type=int, help='default: the config\'s tta.steps, else 10')
+    parser.add_argument('--lr', type=float, help='AdamW learning rate (default 1e-4)')
+    parser.add_argument('--batch-size', type=int, help='target images per step (default 4)')
+    parser.add_argument('--adapt-split', choices=('train', 'val', 'test'),
+                        help='target images to adapt on (unlabelled use; default: the test '
+                             'images themselves, transductive)')
+    parser.add_argument('--flip-weight', type=float, help='flip-consistency weight (default 1)')
+    parser.add_argument('--band', type=float,
+                        help='collapse safeguard: class shares stay within ref/band .. ref*band '
+                             '(default 2)')
+    parser.add_argument('--no-norms', action='store_true', help='do not adapt normalisation layers')
+    parser.add_argument('--no-adapters', action='store_true', help='do not adapt the adapters')
+    parser.add_argument('--work-dir', help='where logs and tta_results.json go')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings in the config')
+    return parser.parse_args()
+
+
+def point_at_target(cfg, target: str) -> None:
+    """Test on TARGET_DATA (every data loader's data_root)."""
+    if not osp.isdir(osp.join(target, 'img_dir')):
+        raise FileNotFoundError(f'{target}: not a converted data set (no img_dir/); make one '
+                                'with tools/dataset_converters/* or tools/make_shifted_dataset.py')
+    cfg.test_dataloader.dataset.data_root = target
+
+
+def adaptation_loader_cfg(cfg, split: str, batch_size: int) -> dict:
+    """Target images of ``split`` through the test pipeline without loading labels."""
+    loader = copy.deepcopy(cfg.test_dataloader)
+    dataset = loader.dataset
+    dataset.pipeline = [t for t in dataset.pipeline if t['type'] not in MASK_LOADERS]
+    dataset.data_prefix = {key: value.rsplit('/', 1)[0] + f'/{split}'
+                           for key, value in dataset.data_prefix.items()}
+    loader.sampler = dict(type='DefaultSampler', shuffle=False)
+    loader.update(batch_size=batch_size, num_workers=0, persistent_workers=False)
+    return loader
+
+
+def tta_settings(cfg, args: argparse.Namespace) -> dict:
+    """Defaults < the config's ``tta`` dict (configs/tta/) < command-line flags."""
+    settings = dict(DEFAULTS)
+    unknown = set(cfg.get('tta', {})) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f'unknown tta settings {sorted(unknown)} in the config; known: '
+                         f'{sorted(DEFAULTS)}')
+    settings.update(cfg.get('tta', {}))
+    settings.update({k: getattr(args, k) for k in DEFAULTS if getattr(args, k) is not None})
+    return settings
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    settings = tta_settings(cfg, args)
+    labels = experiment_labels(cfg, args.config)
+    cfg = without_training(cfg)
+    point_at_target(cfg, args.target_data)
+    check_checkpoint_file(args.checkpoint)
+    cfg.load_from = args.checkpoint
+    runner = Runner.from_cfg(cfg)
+    check_checkpoint_fits(runner.model, args.checkpoint)
+    before = {k: float(v) for k, v in runner.test().items()}
+    loader = runner.build_dataloader(adaptation_loader_cfg(cfg, settings['adapt_split'],
+                                                           settings['batch_size']))
+    adapter = TestTimeAdapter(steps=settings['steps'], lr=settings['lr'],
+                              flip_weight=settings['flip_weight'], band=settings['band'],
+                              adapters=not args.no_adapters, norms=not args.no_norms)
+    report = adapter.adapt(runner.model, loader).as_dict()
+    after = {k: float(v) for k, v in runner.test().items()}
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    meta = dict(tta=report, source_checkpoint=args.checkpoint,
+                target_data=osp.abspath(args.target_data), config=args.config)
+    torch.save(dict(meta=meta, state_dict=runner.model.state_dict()), args.out)
+    record = dict(config=args.config, checkpoint=args.checkpoint, adapted_checkpoint=args.out,
+                  target_data=osp.abspath(args.target_data), experiment=labels,
+                  settings=settings, before=before, after=after, tta=report)
+    path = osp.join(runner.work_dir, 'tta_results.json')
+    with open(path, 'w') as handle:
+        json.dump(record, handle, indent=2)
+    for key in before:
+        print(f'{key:>16}: before {before[key]:8.3f}   after {after[key]:8.3f}')
+    status = (f'stopped by the collapse safeguard: {report["reason"]}'
+              if report['stopped_by_guard'] else 'no collapse')
+    print(f'{report["steps_done"]} of {settings["steps"]} steps on {report["num_parameters"]} '
+          f'parameters, {status}; adapted checkpoint {args.out}, results {path}')
+
+
+if __name__ == '__main__':
+    main()
