@@ -56,8 +56,8 @@ def scan_folder(folder: Path, ctx: ConversionContext) -> FolderFiles:
         reason = unusable_reason(path)
         if reason is None:
             files.by_stem[pairing_stem(path)].append(path)
-        else:
-            files.unusable[pairing_stem(path)].append((path, reason))
+        else:  # 'a.webp' stands beside 'a.png'
+            files.unusable[path.stem].append((path, reason))
     return files
 
 
