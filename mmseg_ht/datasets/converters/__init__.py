@@ -5,7 +5,12 @@ Output of every converter (OUT_DIR becomes a config's ``DATA_ROOT``)::
     img_dir/{train,val,test}/<stem>.png   8-bit single-channel (grayscale) PNG
     ann_dir/{train,val,test}/<stem>.png   uint8 masks, 0 = background, 1 = foreground
     labels.csv                            filename,label,split,source,group
-    conversion_report.json                counts, skips with reasons, seed, source
+    spacing.csv                           image,row_mm,col_mm,spacing_source,source_format
+    conversion_report.json                counts (per format, with/without spacing), skips
+                                          with reasons, seed, source
+
+Sources are read by ``medical_io.read_frames`` (PNG, JPEG, BMP, TIFF, GIF, DICOM,
+NIfTI; the format decided by content), which also gives the pixel spacing.
 
 Library functions ``convert_<name>(src, out, ConvertOptions(...), **flags)``;
 command-line tools ``tools/dataset_converters/<name>.py SRC_DIR OUT_DIR``.

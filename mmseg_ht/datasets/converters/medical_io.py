@@ -271,8 +271,12 @@ def _dicom_pixels(ds, path: PathLike) -> np.ndarray:
 
 def _load_dicom(path: PathLike, pixels: bool = True):
     """pydicom data set of ``path`` (without the pixel data unless ``pixels``)."""
-    import pydicom
-    from pydicom.errors import InvalidDicomError
+    try:
+        import pydicom
+        from pydicom.errors import InvalidDicomError
+    except ImportError as error:
+        raise ImportError(f'reading the DICOM file {path} needs pydicom: pip install '
+                          '-r requirements/runtime.txt (or pip install pydicom)') from error
     try:
         return pydicom.dcmread(str(path), force=True, stop_before_pixels=not pixels)
     except (InvalidDicomError, OSError, ValueError, EOFError, AttributeError) as error:
