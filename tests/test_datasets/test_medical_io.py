@@ -68,6 +68,10 @@ def test_dicom_rgb_becomes_bgr_and_monochrome1_is_inverted(tmp_path: Path):
     rgb[..., 0] = 200  # red
     (colour,) = read_frames(write_dicom(tmp_path / 'rgb.dcm', rgb))
     assert colour.array.shape == (30, 40, 3) and colour.array[0, 0].tolist() == [0, 0, 200]
+    from pydicom.pixels import convert_color_space
+    ybr = write_dicom(tmp_path / 'ybr.dcm', convert_color_space(rgb, 'RGB', 'YBR_FULL'),
+                      photometric='YBR_FULL')
+    assert read_frames(ybr)[0].array[0, 0].tolist() == [0, 0, 200]  # YBR -> RGB -> BGR
     (inverted,) = read_frames(write_dicom(tmp_path / 'm1.dcm', GRADIENT, photometric='MONOCHROME1'))
     np.testing.assert_array_equal(inverted.array, GRADIENT.max() + GRADIENT.min() - GRADIENT)
 
