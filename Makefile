@@ -9,12 +9,15 @@ STAMP := $(VENV)/.mmseg_ht-installed
 # filter those lines but keep pip's own exit status (pipefail).
 QUIET_PIP := { grep -v '^WARNING: Location' || true; }
 
-.PHONY: install test demo clean-demo
+.PHONY: install test test-legacy demo clean-demo
 
-$(STAMP): requirements/torch.txt requirements/runtime.txt requirements/mmcv_lite.txt requirements/tests.txt setup.py
+# The requirements both legs install (the legacy leg under its own torch/numpy pins).
+REQUIREMENTS := requirements/runtime.txt requirements/mmcv_lite.txt requirements/tests.txt
+
+$(STAMP): requirements/torch.txt $(REQUIREMENTS) setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements/torch.txt 2>&1 | $(QUIET_PIP)
-	$(BIN)/pip install -q -r requirements/runtime.txt -r requirements/mmcv_lite.txt -r requirements/tests.txt 2>&1 | $(QUIET_PIP)
+	$(BIN)/pip install -q $(addprefix -r ,$(REQUIREMENTS)) 2>&1 | $(QUIET_PIP)
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e . 2>&1 | $(QUIET_PIP)
 	$(BIN)/python -c "import mmseg_ht, mmseg, mmpretrain, open_clip; print('mmseg_ht', mmseg_ht.__version__, 'ready')"
 	touch $(STAMP)
@@ -29,3 +32,19 @@ demo: $(STAMP)
 
 clean-demo:
 	rm -rf demo_data work_dirs/demo
+
+# Older-stack leg (torch 2.1.2, numpy 1.26.4: requirements/legacy/pins.txt) in .venv-legacy.
+LEGACY_VENV := .venv-legacy
+LEGACY_BIN := $(LEGACY_VENV)/bin
+LEGACY_STAMP := $(LEGACY_VENV)/.mmseg_ht-installed
+
+$(LEGACY_STAMP): requirements/legacy/pins.txt $(REQUIREMENTS) setup.py
+	test -x $(LEGACY_BIN)/python || $(PYTHON) -m venv $(LEGACY_VENV)
+	$(LEGACY_BIN)/pip install -q -r requirements/legacy/pins.txt 2>&1 | $(QUIET_PIP)
+	$(LEGACY_BIN)/pip install -q -c requirements/legacy/pins.txt $(addprefix -r ,$(REQUIREMENTS)) 2>&1 | $(QUIET_PIP)
+	$(LEGACY_BIN)/pip install -q --no-deps --no-build-isolation -e . 2>&1 | $(QUIET_PIP)
+	$(LEGACY_BIN)/python -c "import torch, numpy, mmseg_ht; print('legacy leg: torch', torch.__version__, 'numpy', numpy.__version__)"
+	touch $(LEGACY_STAMP)
+
+test-legacy: $(LEGACY_STAMP)
+	$(LEGACY_BIN)/python -m pytest -q -p no:cacheprovider

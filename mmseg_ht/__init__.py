@@ -8,7 +8,11 @@ imported by their configs: ``mmseg_ht.classification`` (classification,
 zero-shot) and ``mmseg_ht.contrastive`` (stage 1), so segmentation users do
 not pay for importing mmpretrain.
 """
-from .compat.mmcv_ops import install_mmcv_ops_stand_in
+from .compat.torch_versions import check_torch_version
+
+check_torch_version()  # a clear ImportError on torch older than the tested stacks
+
+from .compat.mmcv_ops import install_mmcv_ops_stand_in  # noqa: E402
 
 install_mmcv_ops_stand_in()
 

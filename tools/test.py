@@ -28,7 +28,7 @@ from mmseg_ht.engine import close_cpu_process_group, load_config, setup_launcher
 from mmseg_ht.engine.experiment_record import (RESULTS_FILE, experiment_labels,  # noqa: E402
                                                evaluated_data_paths)
 from mmseg_ht.engine.checkpoint_fit import check_checkpoint_fits  # noqa: E402
-from mmseg_ht.engine.trust import allow_full_unpickling, check_checkpoint_file  # noqa: E402
+from mmseg_ht.engine.trust import check_checkpoint_file, trust_checkpoint  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -72,7 +72,7 @@ def main() -> None:
     started_group = setup_launcher(cfg, args.launcher, training=False)
     check_checkpoint_file(args.checkpoint)
     if args.trust_checkpoint:
-        allow_full_unpickling(args.checkpoint)
+        trust_checkpoint(args.checkpoint)
     cfg.load_from = args.checkpoint
     if cfg.get('default_scope', 'mmseg') == 'mmseg':
         add_segmentation_outputs(cfg, args)

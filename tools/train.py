@@ -17,6 +17,7 @@ import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before m
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from mmseg_ht.engine.trust import trust_run_checkpoint  # noqa: E402
 from mmseg_ht.engine import (enable_amp, end_schedulers_with_training,  # noqa: E402
                              close_cpu_process_group, load_config, setup_launcher)
 
@@ -30,6 +31,9 @@ def parse_args() -> argparse.Namespace:
         help='resume from CHECKPOINT, or from the latest checkpoint in the work dir when '
              'no path is given. mmseg_ht checkpoints are read with the weights-only loader; '
              'others are refused (README, "Checkpoints and trust").')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='allow a full unpickle of the --resume / load_from checkpoint '
+                             '(only for files you trust; README, "Checkpoints and trust")')
     parser.add_argument('--amp', action='store_true', help='mixed precision (AmpOptimWrapper)')
     parser.add_argument('--amp-dtype', default='float16', choices=['float16', 'bfloat16'])
     parser.add_argument(
@@ -55,6 +59,8 @@ def main() -> None:
         cfg.resume, cfg.load_from = True, None
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
+    if args.trust_checkpoint:
+        trust_run_checkpoint(cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else None
     if runner is None:
         from mmengine.registry import RUNNERS

@@ -1,14 +1,16 @@
-"""Make mmseg_ht's backbones and checkpoint hook available to mmpretrain configs.
+"""Make mmseg_ht's backbones, checkpoint hook and image loader available to mmpretrain configs.
 
-``CLIPViT``, ``ExternalBackbone`` and ``WeightsOnlyCheckpointHook`` are
-registered in mmseg's registries; mmpretrain configs
+``CLIPViT``, ``ExternalBackbone``, ``WeightsOnlyCheckpointHook`` and
+``LoadUltrasoundImage`` (16-bit images stretched, not cut; truncated or
+damaged files an error naming them) are registered in mmseg's registries; mmpretrain configs
 (``default_scope='mmpretrain'``) look names up in mmpretrain's registries, so
 the same classes are registered there under the same names. Configs of both
 toolboxes then read alike (``type='CLIPViT'``); the scoped ``mmseg.CLIPViT`` works as well.
 """
 from mmengine.registry import Registry
-from mmpretrain.registry import HOOKS, MODELS
+from mmpretrain.registry import HOOKS, MODELS, TRANSFORMS
 
+from mmseg_ht.datasets.transforms import LoadUltrasoundImage
 from mmseg_ht.engine.weights_only_checkpoint import WeightsOnlyCheckpointHook
 from mmseg_ht.models.backbones import CLIPViT, ExternalBackbone
 
@@ -27,3 +29,4 @@ def register_once(registry: Registry, cls: type) -> None:
 register_once(MODELS, CLIPViT)
 register_once(MODELS, ExternalBackbone)
 register_once(HOOKS, WeightsOnlyCheckpointHook)
+register_once(TRANSFORMS, LoadUltrasoundImage)

@@ -43,6 +43,8 @@ from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 from PIL import Image
 
+from .converters.image_io import truncation_problem
+
 MASK_VALUES = (0, 1)
 _MAX_VALUES_SHOWN = 8
 
@@ -65,23 +67,14 @@ def _values(array: np.ndarray) -> str:
     return '{' + shown + (f', … ({len(values)} values)' if len(values) > _MAX_VALUES_SHOWN else '') + '}'
 
 
-def _looks_truncated(data: bytes) -> bool:
-    """JPEG files must end with the EOI marker (OpenCV decodes cut JPEGs with grey rows)."""
-    return data[:2] == b'\xff\xd8' and b'\xff\xd9' not in data[-1024:]
-
-
 def decode_image_bytes(data: bytes, path: str) -> np.ndarray:
     """Pixel array as OpenCV decodes it (any depth, any channels), or ``DataValidationError``.
 
     Pillow is the fallback for formats OpenCV cannot read; a PNG OpenCV cannot
     decode is corrupt (OpenCV rejects truncated PNGs that Pillow would accept).
     """
-    problem = None
-    if not data:
-        problem = 'the file is empty'
-    elif _looks_truncated(data):
-        problem = 'the JPEG data is truncated'
-    else:
+    problem = 'the file is empty' if not data else truncation_problem(data)
+    if problem is None:
         array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
         if array is not None and array.size:
             return array
@@ -169,6 +162,11 @@ class LoadUltrasoundImage(LoadImageFromFile):
 
 def decode_mask_bytes(data: bytes, path: str) -> np.ndarray:
     """Mask array: palette PNGs as indices, other files as stored (any depth/channels)."""
+    problem = truncation_problem(data)
+    if problem:
+        raise DataValidationError(
+            f'cannot read mask {path}: {problem}. Replace the file or remove it together with '
+            'its image.', path=path, problem=problem)
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()

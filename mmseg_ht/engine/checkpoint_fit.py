@@ -10,7 +10,6 @@ with torch's weights-only unpickler unless the user passed
 ``--trust-checkpoint``; a code-carrying pickle is refused with a message
 naming that option.
 """
-import pickle
 import re
 from pathlib import Path
 from typing import Dict, Union
@@ -21,6 +20,9 @@ from mmengine.model import is_model_wrapper
 
 from mmseg_ht.models.backbones.pretrained import describe_mismatch
 from mmseg_ht.utils import UnsafeWeightsError
+from mmseg_ht.utils.safe_load import torch_load_plain
+
+from .checkpoint_loader import CHECKPOINT_REMEDY
 
 PathLike = Union[str, Path]
 
@@ -40,20 +42,9 @@ def read_checkpoint_state_dict(path: PathLike, trusted: bool = False) -> Dict[st
     arbitrary Python objects raises ``UnsafeWeightsError`` (nothing is executed).
     """
     try:
-        try:
-            checkpoint = torch.load(str(path), map_location='cpu', weights_only=not trusted,
-                                    mmap=True)
-        except RuntimeError as err:
-            if 'mmap' not in str(err):  # legacy (non-zip) torch files cannot be mapped
-                raise
-            checkpoint = torch.load(str(path), map_location='cpu', weights_only=not trusted)
-    except pickle.UnpicklingError as err:
-        raise UnsafeWeightsError(
-            f'{path}: refused to load — the checkpoint contains Python objects other than '
-            'tensors and plain data, and unpickling them could run arbitrary code. '
-            'Checkpoints written by mmseg_ht runs never do (WeightsOnlyCheckpointHook). If '
-            'you trust this file (you or a colleague wrote it with another mmengine tool), '
-            'pass --trust-checkpoint (README, "Checkpoints and trust").') from err
+        checkpoint = torch_load_plain(Path(path), CHECKPOINT_REMEDY, trusted=trusted, mmap=True)
+    except UnsafeWeightsError:
+        raise
     except Exception as err:  # torch raises RuntimeError, EOFError, zip errors ...
         raise CheckpointReadError(
             f'{path}: not a readable checkpoint ({type(err).__name__}: {err}). The file is '

@@ -5,10 +5,11 @@ as safetensors, as plain tensor state dicts with ``torch.load(weights_only=True)
 or (OpenAI's released ``.pt`` files) as TorchScript archives, whose loader
 unpickles only TorchScript's own types.
 """
+import pickle
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Dict, Union
+from typing import Any, Dict, Union
 
 import torch
 
@@ -49,6 +50,41 @@ def _unwrap_state_dict(obj: object, path: Path) -> Dict[str, torch.Tensor]:
     return tensors
 
 
+def is_refusal(error: Exception) -> bool:
+    """Whether ``torch.load(weights_only=True)`` failed because the pickle needs other objects."""
+    text = str(error)
+    return isinstance(error, pickle.UnpicklingError) and (
+        'weights_only' in text or 'Weights only load failed' in text
+        or 'Unsupported global' in text)
+
+
+def torch_load_plain(path: Path, remedy: str, trusted: bool = False, mmap: bool = False,
+                     map_location: Any = 'cpu') -> Any:
+    """``torch.load`` of plain data only (unless ``trusted``), on every supported torch.
+
+    The weights-only unpickler admits tensors, containers and numbers and
+    raises ``UnsafeWeightsError`` (``remedy`` says what to do) for anything
+    else. TorchScript archives are refused too: torch < 2.6 hands them to
+    ``torch.jit.load`` even with ``weights_only=True`` (CVE-2025-32434).
+    ``mmap`` maps tensor data instead of reading it (zip files only).
+    """
+    if not trusted and _is_torchscript_archive(path):
+        raise UnsafeWeightsError(
+            f'{path}: refused to load — a TorchScript archive, not a checkpoint of tensors; '
+            f'loading one can run its code. {remedy}')
+    try:
+        if mmap and zipfile.is_zipfile(path):  # legacy (non-zip) torch files cannot be mapped
+            return torch.load(str(path), map_location=map_location, weights_only=not trusted,
+                              mmap=True)
+        return torch.load(str(path), map_location=map_location, weights_only=not trusted)
+    except pickle.UnpicklingError as err:
+        if not is_refusal(err):
+            raise
+        raise UnsafeWeightsError(
+            f'{path}: refused to load — the file contains Python objects other than tensors '
+            f'and plain data, and unpickling them could run arbitrary code. {remedy}') from err
+
+
 def load_state_dict_safely(path: PathLike) -> Dict[str, torch.Tensor]:
     """Read a tensor state dict from safetensors, torch or TorchScript files.
 
@@ -68,14 +104,11 @@ def load_state_dict_safely(path: PathLike) -> Dict[str, torch.Tensor]:
         return _unwrap_state_dict(
             torch.jit.load(str(path), map_location='cpu').state_dict(), path)
     try:
-        obj = torch.load(str(path), map_location='cpu', weights_only=True)
-    except Exception as err:  # torch raises UnpicklingError or RuntimeError
-        if 'weights_only' in str(err) or 'Unsupported global' in str(err):
-            raise UnsafeWeightsError(
-                f'{path}: refused to load — the file contains Python objects '
-                'other than tensors, and unpickling them could run arbitrary '
-                'code. Convert it to a plain state dict or safetensors on a '
-                'machine you trust (see README, "Troubleshooting").') from err
+        obj = torch_load_plain(path, 'Convert it to a plain state dict or safetensors on a '
+                                     'machine you trust (see README, "Troubleshooting").')
+    except UnsafeWeightsError:
+        raise
+    except Exception as err:  # torch raises UnpicklingError, RuntimeError, EOFError ...
         raise WeightsFormatError(f'{path}: not a readable weights file ({err}).') from err
     return _unwrap_state_dict(obj, path)
 

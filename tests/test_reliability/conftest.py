@@ -25,3 +25,11 @@ def layout(tmp_path):
         return root
 
     return _make
+
+
+@pytest.fixture
+def marker(tmp_path):
+    """The file a crafted pickle (``reliability_helpers.Exploit``) creates if it ever runs."""
+    path = tmp_path / 'code_was_run'
+    yield path
+    assert not path.exists(), 'a crafted pickle executed code'

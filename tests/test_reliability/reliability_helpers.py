@@ -1,4 +1,6 @@
-"""Helpers of the reliability tests: hand-made mmseg layouts read through the real pipelines."""
+"""Helpers of the reliability tests: hand-made mmseg layouts read through the real pipelines,
+and a pickle payload that leaves a marker file when it runs."""
+import os
 from pathlib import Path
 from typing import Tuple, Union
 
@@ -13,6 +15,16 @@ from mmseg.registry import DATASETS  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SPLIT = dict(img_path='img_dir/train', seg_map_path='ann_dir/train')
+
+
+class Exploit:
+    """Unpickling this runs ``touch marker`` (a checkpoint that carries code)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f'touch {self.marker}',)
 
 
 def config_pipelines() -> Tuple[list, list]:

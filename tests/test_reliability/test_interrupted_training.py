@@ -1,5 +1,6 @@
 """tools/train.py killed mid-run and resumed ends exactly like an uninterrupted run;
-tools/test.py refuses code-carrying and foreign checkpoints.
+tools/test.py, ``--resume`` and ``load_from`` refuse code-carrying checkpoints unless
+``--trust-checkpoint`` names them; tools/test.py refuses foreign checkpoints.
 
 Run A trains 4 iterations (checkpoint and validation every 2) uninterrupted.
 Run B, same config, is SIGKILLed once its iteration-2 checkpoint is recorded
@@ -21,6 +22,7 @@ import pytest
 import torch
 
 from mmseg_ht.datasets.phantom import make_phantom_dataset
+from reliability_helpers import Exploit
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = 'configs/ht/clip-ht_busi.py'
@@ -32,14 +34,6 @@ SCHEDULE = ['train_cfg.max_iters=4', 'train_cfg.val_interval=2', 'train_dataload
             'default_hooks.checkpoint.interval=2', 'default_hooks.checkpoint.max_keep_ckpts=5',
             'default_hooks.logger.interval=1']
 DEADLINE_S = 400
-
-
-class Exploit:
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self):
-        return os.system, (f'touch {self.marker}',)
 
 
 def start(tool: str, *args: str, log: Path, env: dict) -> subprocess.Popen:
@@ -80,7 +74,8 @@ def runs(tmp_path_factory):
     env = dict(os.environ, DATA_ROOT=str(data), OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     deadline = time.monotonic() + DEADLINE_S
     out = dict(root=root, a=root / 'A', b=root / 'B', returncodes={},
-               markers={'untrusted': root / 'ran_untrusted', 'trusted': root / 'ran_trusted'})
+               markers={name: root / f'ran_{name}'
+                        for name in ('untrusted', 'trusted', 'resume_trusted')})
     processes = []
     try:
         a = start('tools/train.py', *train_args(out['a']), log=root / 'A.log', env=env)
@@ -120,6 +115,13 @@ def runs(tmp_path_factory):
             'resume_untrusted': start('tools/train.py',
                                       *train_args(root / 'R', '--resume', str(evil['untrusted'])),
                                       log=root / 'resume_untrusted.log', env=env),
+            'load_from_untrusted': start(
+                'tools/train.py', *train_args(root / 'L'), f'load_from={evil["untrusted"]}',
+                log=root / 'load_from_untrusted.log', env=env),
+            'resume_trusted': start(
+                'tools/train.py', *train_args(root / 'RT', '--resume', str(evil['resume_trusted']),
+                                              '--trust-checkpoint'),
+                log=root / 'resume_trusted.log', env=env),
         }
         processes += list(checks.values())
         out['returncodes']['B resumed'] = wait(resumed, deadline)
@@ -153,14 +155,16 @@ def test_killed_run_resumes_to_the_same_weights_and_metrics(runs):
     assert metrics_a == metrics_b and 'Dice' in metrics_a
 
 
-def test_checkpoint_with_code_is_refused_by_test_and_resume(runs):
-    for name in ('untrusted', 'resume_untrusted'):
-        assert runs['returncodes'][name] != 0, runs['logs'][name][-3000:]
-    assert 'UnsafeWeightsError' in runs['logs']['untrusted']
-    assert 'from_a_colleague_untrusted.pth: refused' in runs['logs']['untrusted']
-    assert '--trust-checkpoint' in runs['logs']['untrusted']
+def test_checkpoint_with_code_is_refused_by_test_resume_and_load_from(runs):
+    """On every supported torch (mmengine's own loader would unpickle it before torch 2.6)."""
+    for name in ('untrusted', 'resume_untrusted', 'load_from_untrusted'):
+        log = runs['logs'][name]
+        assert runs['returncodes'][name] != 0, log[-3000:]
+        assert 'UnsafeWeightsError' in log and 'from_a_colleague_untrusted.pth: refused' in log
+        assert '--trust-checkpoint' in log
     assert 'Weights only load failed' in runs['logs']['resume_untrusted']
     assert 'metrics written' not in runs['logs']['untrusted']
+    assert 'Iter(train)' not in runs['logs']['load_from_untrusted']
     assert not runs['markers']['untrusted'].exists(), 'the payload ran'
 
 
@@ -170,6 +174,9 @@ def test_trust_checkpoint_is_the_explicit_opt_in(runs):
     assert 'metrics written' in runs['logs']['trusted']
     assert runs['markers']['trusted'].exists()
     assert json.loads((runs['root'] / 'T_trusted/test_results.json').read_text())['metrics']
+    log = runs['logs']['resume_trusted']
+    assert runs['returncodes']['resume_trusted'] == 0, log[-3000:]
+    assert 'resumed epoch: 0, iter: 4' in log and runs['markers']['resume_trusted'].exists()
 
 
 def test_checkpoint_of_another_architecture_is_an_error(runs):

@@ -9,7 +9,6 @@ chooses ``weights_only`` itself. tools/test.py and ``--resume`` themselves:
 test_interrupted_training.py.
 """
 import ast
-import os
 import pickle
 import zipfile
 from pathlib import Path
@@ -26,32 +25,16 @@ from mmseg_ht.engine.checkpoint_fit import (CheckpointMismatchError, CheckpointR
 from mmseg_ht.models.backbones.adapter_checkpoint import (load_adapter_checkpoint,  # noqa: E402
                                                           save_adapter_checkpoint)
 from mmseg_ht.utils import UnsafeWeightsError, load_state_dict_safely  # noqa: E402
+from reliability_helpers import Exploit  # noqa: E402
 from tests.tiny_towers import TINY_OPENCLIP_ARCH  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 HT = dict(type='HTAdapter', bottleneck=8)
 
 
-class Exploit:
-    """Unpickling this runs ``touch marker``."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self):
-        return os.system, (f'touch {self.marker}',)
-
-
 def backbone(**kwargs):
     return MODELS.build(dict(type='CLIPViT', arch=TINY_OPENCLIP_ARCH, out_indices=(1, 3),
                              adapter=HT, **kwargs))
-
-
-@pytest.fixture
-def marker(tmp_path):
-    path = tmp_path / 'code_was_run'
-    yield path
-    assert not path.exists(), 'a crafted pickle executed code'
 
 
 @pytest.fixture
@@ -150,7 +133,7 @@ def _torch_load_calls(path: Path):
 
 
 def test_every_torch_load_of_the_plugin_chooses_weights_only():
-    """No call relies on torch's default (which --trust-checkpoint's environment flag flips)."""
+    """No call relies on torch's default (full unpickling before torch 2.6)."""
     files = sorted((REPO / 'mmseg_ht').rglob('*.py')) + sorted((REPO / 'tools').rglob('*.py'))
     calls = 0
     for path in files:

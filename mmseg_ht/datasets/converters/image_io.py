@@ -72,12 +72,30 @@ def to_gray8(array: np.ndarray) -> Tuple[np.ndarray, bool]:
     return cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2GRAY), True
 
 
+def truncation_problem(data: bytes) -> Optional[str]:
+    """Why ``data`` is a cut JPEG/PNG file, or None.
+
+    OpenCV decodes a JPEG without its end marker, filling the missing rows with
+    grey (libjpeg only warns "Premature end of JPEG file"); a PNG must end with
+    its IEND chunk.
+    """
+    if data[:2] == b'\xff\xd8' and b'\xff\xd9' not in data[-1024:]:
+        return 'the JPEG data is truncated (no end-of-image marker)'
+    if data[:8] == b'\x89PNG\r\n\x1a\n' and b'IEND' not in data[-64:]:
+        return 'the PNG data is truncated or corrupt (no IEND chunk)'
+    return None
+
+
 def decode_image(path: PathLike) -> np.ndarray:
     """Pixel array of an image file as OpenCV decodes it (BGR order for colour).
 
     Falls back to Pillow for files OpenCV cannot read; raises ``CorruptImageError``
-    when neither can decode the file.
+    for truncated JPEG/PNG files and when neither can decode the file.
     """
+    with open(path, 'rb') as handle:
+        problem = truncation_problem(handle.read())
+    if problem:
+        raise corrupt_file_error(path, problem)
     array = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if array is not None:
         return array

@@ -2,15 +2,18 @@
 # img_dir/{train,val,test} (the same seeded split as segmentation), labels in
 # labels.csv. Every data set config sets dataset_type and data_root (from the
 # DATA_ROOT environment variable: the converter's OUT_DIR).
+# LoadUltrasoundImage reads like mmpretrain's LoadImageFromFile, but 16-bit images are
+# stretched (not cut to their high byte) and truncated/damaged files are an error naming
+# them: the segmentation loader (mmseg_ht.datasets.transforms).
 image_size = (224, 224)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadUltrasoundImage'),
     dict(type='Resize', scale=image_size, keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadUltrasoundImage'),
     dict(type='Resize', scale=image_size, keep_ratio=False),
     dict(type='PackInputs'),
 ]
