@@ -10,7 +10,7 @@ lesion probability (softmax class 1, or sigmoid for one output channel) and mask
 (argmax, or probability > the head's threshold).
 """
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import init_default_scope
+from mmengine.registry import DATASETS, MODELS, init_default_scope
 
 from mmseg_ht.engine import load_config
 from mmseg_ht.engine.checkpoint_fit import check_checkpoint_fits, read_checkpoint_state_dict
@@ -40,24 +40,23 @@ class Prediction:
 
 
 def inference_pipeline(cfg: Config) -> List[dict]:
-    """The config's test pipeline for an in-memory BGR image (no files, no labels)."""
+    """The config's test pipeline (mmseg or mmpretrain) for an in-memory BGR image."""
     steps = [dict(step) for step in cfg.test_dataloader.dataset.pipeline]
     loaders = [i for i, step in enumerate(steps) if step['type'] in FILE_LOADERS]
     if not loaders:
         raise ValueError(f'the test pipeline has no image loader ({"/".join(FILE_LOADERS)}): '
                          f'{[step["type"] for step in steps]}')
-    steps[loaders[0]] = dict(type='LoadImageFromNDArray')
+    steps[loaders[0]] = dict(type='mmseg.LoadImageFromNDArray')  # any scope
     return [step for step in steps if step['type'] not in LABEL_LOADERS]
 
 
-def build_segmentor(cfg: Config, checkpoint: Optional[str] = None,
-                    trusted: bool = False) -> torch.nn.Module:
-    """The config's segmentor in eval mode, with ``checkpoint`` loaded strictly and safely.
+def build_model(cfg: Config, checkpoint: Optional[str] = None,
+                trusted: bool = False) -> torch.nn.Module:
+    """The config's model (mmseg or mmpretrain) in eval mode, ``checkpoint`` loaded strictly.
 
     The checkpoint is read by ``read_checkpoint_state_dict`` (weights-only unless
     ``trusted``) after ``check_checkpoint_fits`` has checked it key for key.
     """
-    from mmseg.registry import MODELS
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
@@ -120,7 +119,6 @@ class SegmentationPredictor:
     """Image (H, W, 3) uint8 BGR → ``Prediction``, with a PyTorch or an ONNX engine."""
 
     def __init__(self, cfg: Config, engine: Engine) -> None:
-        from mmseg.registry import MODELS
         init_default_scope(cfg.get('default_scope', 'mmseg'))
         self.cfg = cfg
         self.engine = engine
@@ -139,7 +137,7 @@ class SegmentationPredictor:
             raise ValueError('give either a checkpoint or an ONNX file')
         cfg = load_config(config, cfg_options)
         engine = (onnx_engine(onnx) if onnx
-                  else torch_engine(build_segmentor(cfg, checkpoint, trusted)))
+                  else torch_engine(build_model(cfg, checkpoint, trusted)))
         return cls(cfg, engine)
 
     def preprocess(self, image: np.ndarray) -> torch.Tensor:
@@ -162,3 +160,26 @@ class SegmentationPredictor:
 
     def __call__(self, image: np.ndarray) -> Prediction:
         return self.postprocess(self.engine(self.preprocess(image)), image.shape[:2])
+
+
+class ClassificationPredictor:
+    """Image (H, W, 3) uint8 BGR → class probabilities of an mmpretrain config (e.g. benign/malignant)."""
+
+    def __init__(self, config: str, checkpoint: str, cfg_options: Optional[dict] = None,
+                 trusted: bool = False) -> None:
+        cfg = load_config(config, cfg_options)
+        if cfg.get('default_scope') != 'mmpretrain':
+            raise ValueError(f'--cls-config {config}: not a classification (mmpretrain) config')
+        self.model = build_model(cfg, checkpoint, trusted)
+        self.pipeline = Compose(inference_pipeline(cfg))
+        dataset = DATASETS.get(cfg.test_dataloader.dataset.type)
+        self.classes = tuple(getattr(dataset, 'METAINFO', {}).get('classes', ()))
+        num_classes = int(cfg.model.head.num_classes)
+        if len(self.classes) != num_classes:
+            self.classes = tuple(f'class{i}' for i in range(num_classes))
+
+    def __call__(self, image: np.ndarray) -> Dict[str, float]:
+        with torch.no_grad():
+            (sample,) = self.model.test_step(pseudo_collate([self.pipeline(dict(img=image))]))
+        scores = sample.pred_score.float().tolist()
+        return {name: float(score) for name, score in zip(self.classes, scores)}

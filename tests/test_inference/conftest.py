@@ -16,9 +16,9 @@ def tiny_ht_segmentor():
     import torch
 
     from mmseg_ht.engine import load_config
-    from mmseg_ht.inference.predictor import build_segmentor
+    from mmseg_ht.inference.predictor import build_model
     torch.manual_seed(0)
-    model = build_segmentor(load_config(HT_CONFIG, dict(TINY)))
+    model = build_model(load_config(HT_CONFIG, dict(TINY)))
     with torch.no_grad():
         for name, param in model.named_parameters():
             if 'frequency_filter' in name:
