@@ -16,64 +16,19 @@ from mmseg_ht.models.backbones import CLIPViT
 from mmseg_ht.models.backbones.pretrained import PretrainedMismatchError
 from mmseg_ht.models.backbones.towers import build_image_tower
 from mmseg_ht.models.text_encoder import OpenCLIPTextEncoder
-from tests.tiny_bert import (BERT_INTERMEDIATE, BERT_LAYERS, BERT_POSITIONS, BERT_WIDTH,
-                             BIOMEDCLIP, IMAGE_ARCHS, UNIMEDCLIP, VOCAB, no_network,  # noqa: F401
-                             tiny_bert_dir, tiny_medical_arch, write_tiny_bert_folder)
+from tests.tiny_bert import (BERT_LAYERS, BERT_POSITIONS, BERT_WIDTH, BIOMEDCLIP, EMBED,
+                             IMAGE_ARCHS, UNIMEDCLIP, VOCAB, no_network,  # noqa: F401 (fixture)
+                             synthetic_release, tiny_bert_dir, tiny_medical_arch,
+                             write_tiny_bert_folder)
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread', 'no_network')
 ARCHS = (BIOMEDCLIP, UNIMEDCLIP)
-TEXTS = ['an oval circumscribed benign mass', 'irregular spiculated malignant lesion with shadowing']
-EMBED = 32
+TEXTS = ['an oval circumscribed benign mass',
+         'irregular spiculated malignant lesion with shadowing']
 
 
 def encoder(name, folder, **kwargs):
     return OpenCLIPTextEncoder(arch=tiny_medical_arch(name), text_model_dir=str(folder), **kwargs)
-
-
-def released_unimedclip_text_keys(vocab, width, layers, intermediate, positions, embed):
-    """UniMedCLIP's ``text_encoder.*`` names and shapes, written from its public model code.
-
-    ``HFTextEncoder(BiomedBERT, proj_type='mlp', pooler_type='cls_last_hidden_state_pooler')``:
-    a BertModel without pooler and Linear(width→(width+embed)//2) → GELU → Linear(→embed),
-    both bias-free; older transformers also saved ``embeddings.position_ids``.
-    """
-    hidden = (width + embed) // 2
-    bert = 'text_encoder.transformer.'
-    keys = {bert + 'embeddings.word_embeddings.weight': (vocab, width),
-            bert + 'embeddings.position_embeddings.weight': (positions, width),
-            bert + 'embeddings.token_type_embeddings.weight': (2, width),
-            bert + 'embeddings.LayerNorm.weight': (width,),
-            bert + 'embeddings.LayerNorm.bias': (width,),
-            bert + 'embeddings.position_ids': (1, positions),
-            'text_encoder.proj.0.weight': (hidden, width),
-            'text_encoder.proj.2.weight': (embed, hidden)}
-    for i in range(layers):
-        layer = f'{bert}encoder.layer.{i}.'
-        for name in ('attention.self.query', 'attention.self.key', 'attention.self.value',
-                     'attention.output.dense'):
-            keys[layer + name + '.weight'] = (width, width)
-            keys[layer + name + '.bias'] = (width,)
-        keys[layer + 'intermediate.dense.weight'] = (intermediate, width)
-        keys[layer + 'intermediate.dense.bias'] = (intermediate,)
-        keys[layer + 'output.dense.weight'] = (width, intermediate)
-        keys[layer + 'output.dense.bias'] = (width,)
-        for norm in ('attention.output.LayerNorm', 'output.LayerNorm'):
-            keys[f'{layer}{norm}.weight'] = (width,)
-            keys[f'{layer}{norm}.bias'] = (width,)
-    return keys
-
-
-def synthetic_release(prefix='text_encoder.', seed=0):
-    """A random state dict with the released text key names (tiny width) + image + logit_scale."""
-    generator = torch.Generator().manual_seed(seed)
-    shapes = released_unimedclip_text_keys(len(VOCAB), BERT_WIDTH, BERT_LAYERS,
-                                           BERT_INTERMEDIATE, BERT_POSITIONS, EMBED)
-    state = {}
-    for key, shape in shapes.items():
-        value = (torch.arange(shape[-1])[None] if key.endswith('position_ids')
-                 else torch.randn(shape, generator=generator) * 0.2)
-        state[prefix + key[len('text_encoder.'):]] = value
-    return state
 
 
 def reference_embeddings(state, prefix, folder, texts, tokenizer):
@@ -195,7 +150,8 @@ def test_biomedclip_release_layout(tiny_bert_dir, tmp_path):
 
 def test_release_errors_name_file_and_keys(tiny_bert_dir, tmp_path):
     state = synthetic_release()
-    state['text_encoder.transformer.embeddings.position_ids'] = torch.arange(BERT_POSITIONS)[None] + 1
+    ids = 'text_encoder.transformer.embeddings.position_ids'
+    state[ids] = torch.arange(BERT_POSITIONS)[None] + 1
     bad_ids = tmp_path / 'bad_ids.pt'
     torch.save(state, bad_ids)
     with pytest.raises(ValueError, match='position_ids is not 0, 1, 2'):
