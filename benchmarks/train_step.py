@@ -19,9 +19,12 @@ meaningful on a shared machine.
 ``--amp DTYPE`` runs each step under ``torch.autocast`` (what mmengine's AmpOptimWrapper
 does; the frozen-forward reference stays float32 so ratios stay comparable).
 ``--compile`` adds ``<variant>+compile`` rows where ``torch.compile`` wraps the tower's
-blocks. ``--memory`` measures peak resident memory of one step per variant in a fresh
-subprocess: the process's peak RSS over two steps, and that peak minus the RSS of the
-built model before any step (activations kept for backward, gradients, optimizer state).
+blocks. ``--memory`` measures, per variant and per batch size of ``--memory-batches``
+(default 8 and 32), the peak resident memory of one training step in a fresh subprocess:
+the process's peak RSS (VmHWM) and that peak minus the RSS of the built model before the
+step (activations kept for backward, gradients, optimizer state, allocator slack), each
+also with the tower's activation checkpointing (``<variant>+cp``, CLIPViT ``with_cp``).
+``--memory-only`` prints just that table.
 """
 import argparse
 import contextlib
@@ -59,10 +62,12 @@ CONFIGS = {
 SIZE = 224
 
 
-def build_segmentor(variant: str, compile_tower: bool = False) -> torch.nn.Module:
+def build_segmentor(variant: str, compile_tower: bool = False,
+                    with_cp: bool = False) -> torch.nn.Module:
     """The segmentor of a method's config, ViT-B/16 randomly initialised, quietly."""
     MMLogger.get_instance('mmengine', log_level='ERROR')
     cfg = Config.fromfile(str(REPO_ROOT / CONFIGS[variant]))
+    cfg.model.backbone.with_cp = with_cp
     init_default_scope('mmseg')
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
@@ -144,16 +149,18 @@ def blocks_and_adapters_run(model: torch.nn.Module) -> str:
 
 
 def memory_child(variant: str, batch: int, amp: str, threads: int) -> None:
-    """Run in a subprocess: peak RSS of a training step of one variant."""
+    """Run in a subprocess: peak RSS of one training step of one variant (``+cp``: with_cp)."""
     torch.set_num_threads(threads)
-    model = build_segmentor(variant)
+    name, _, suffix = variant.partition('+')
+    model = build_segmentor(name, with_cp=suffix == 'cp')
     images, samples = make_batch(batch)
     step = train_step_fn(model, images, samples, amp)
     rss_before = _current_rss_mb()  # weights (+ the batch), before any step
+    start = time.perf_counter()
     step()
-    step()
-    peak = _peak_rss_mb()
-    print(json.dumps(dict(variant=variant, peak_mb=peak, base_mb=rss_before)))
+    seconds = time.perf_counter() - start
+    print(json.dumps(dict(variant=variant, peak_mb=_peak_rss_mb(), base_mb=rss_before,
+                          step_s=seconds)))
 
 
 def _peak_rss_mb() -> float:
@@ -172,14 +179,35 @@ def _current_rss_mb() -> float:
     return pages * os.sysconf('SC_PAGE_SIZE') / 2 ** 20
 
 
+def memory_variants(variants: List[str]) -> List[str]:
+    """Each variant, then ``+cp`` (activation checkpointing) for those with adapters."""
+    return list(variants) + [f'{v}+cp' for v in variants if v != 'frozen']
+
+
 def measure_memory(variants: List[str], batch: int, amp: str, threads: int) -> Dict[str, dict]:
     results = {}
-    for variant in variants:
+    for variant in memory_variants(variants):
         cmd = [sys.executable, __file__, '--memory-child', variant, '--batch', str(batch),
                '--threads', str(threads)] + (['--amp', amp] if amp else [])
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         results[variant] = json.loads(out.strip().splitlines()[-1])
     return results
+
+
+def print_memory_table(variants: List[str], batches: List[int], amp: str, threads: int) -> None:
+    """Peak RSS and peak − built-model RSS of one step, per variant and batch size."""
+    memory = {b: measure_memory(variants, b, amp, threads) for b in batches}
+    print(f'# {SIZE}x{SIZE}, amp={amp or "off"}, {threads} threads, one step in a fresh '
+          'process per cell; +cp = CLIPViT(with_cp=True)')
+    cols = ''.join(f' batch {b}: peak RSS / peak − model (MB) | step (s) |' for b in batches)
+    print('| variant |' + cols)
+    print('|---|' + '---|---|' * len(batches))
+    for name in memory_variants(variants):
+        row = f'| {name} |'
+        for b in batches:
+            m = memory[b][name]
+            row += f' {m["peak_mb"]:.0f} / {m["peak_mb"] - m["base_mb"]:.0f} | {m["step_s"]:.1f} |'
+        print(row)
 
 
 def main() -> None:
@@ -192,6 +220,7 @@ def main() -> None:
     parser.add_argument('--amp', choices=['bfloat16', 'float16'], default=None)
     parser.add_argument('--compile', action='store_true', help='add torch.compile variants')
     parser.add_argument('--memory', action='store_true', help='also measure peak RSS per variant')
+    parser.add_argument('--memory-batches', type=int, nargs='+', default=[8, 32])
     parser.add_argument('--memory-only', action='store_true', help='only the memory table')
     parser.add_argument('--memory-child', default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -200,12 +229,7 @@ def main() -> None:
         return
 
     if args.memory_only:
-        memory = measure_memory(args.variants, args.batch, args.amp, args.threads)
-        print(f'# batch {args.batch}, {SIZE}x{SIZE}, amp={args.amp or "off"}: one process per variant')
-        print('| variant | peak RSS (MB) | peak − RSS of built model (MB) |')
-        print('|---|---|---|')
-        for name, m in memory.items():
-            print(f'| {name} | {m["peak_mb"]:.0f} | {m["peak_mb"] - m["base_mb"]:.0f} |')
+        print_memory_table(args.variants, args.memory_batches, args.amp, args.threads)
         return
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -231,7 +255,6 @@ def main() -> None:
         for name, fn in fns.items():
             times[name].append(timed(fn))
     med = {name: statistics.median(t) for name, t in times.items()}
-    memory = measure_memory(args.variants, args.batch, args.amp, args.threads) if args.memory else {}
 
     unit = med['frozen fwd']
     mona = med.get('mona')
@@ -239,8 +262,6 @@ def main() -> None:
           f'alternating rounds, amp={args.amp or "off"}, torch {torch.__version__}')
     print(f'# one frozen forward (12 blocks, eval, no_grad): {unit * 1000:.0f} ms')
     header = '| variant | blocks run | trainable params | step (ms) | step ÷ frozen fwd | ÷ Mona step |'
-    if memory:
-        header += ' peak RSS (MB) | peak − RSS of built model (MB) |'
     print(header)
     print('|' + '---|' * (header.count('|') - 1))
     for name, t in med.items():
@@ -250,10 +271,10 @@ def main() -> None:
         row = (f'| {name} | {blocks} | {params / 1e6:.2f} M | {t * 1000:.0f} | {t / unit:.2f} | '
                f'{t / mona:.2f} |' if mona else f'| {name} | {blocks} | {params / 1e6:.2f} M | '
                f'{t * 1000:.0f} | {t / unit:.2f} | – |')
-        if memory and name in memory:
-            m = memory[name]
-            row += f' {m["peak_mb"]:.0f} | {m["peak_mb"] - m["base_mb"]:.0f} |'
         print(row)
+    if args.memory:
+        print()
+        print_memory_table(args.variants, args.memory_batches, args.amp, args.threads)
 
 
 if __name__ == '__main__':
