@@ -81,14 +81,15 @@ def default_model_wrapper(cfg: Config, training: bool) -> dict:
 
     Training decides ``find_unused_parameters`` from the model ('auto', see
     ``mmseg_ht.engine.ddp``) unless the config sets it (top-level, as mmengine reads it);
-    testing never backpropagates, so it needs no probe. A config's own
+    testing never backpropagates, so it gets mmengine's plain wrapper. A config's own
     ``model_wrapper_cfg`` is kept as it is.
     """
     if cfg.get('model_wrapper_cfg'):
         return dict(cfg.model_wrapper_cfg)
-    find_unused = cfg.get('find_unused_parameters', 'auto') if training else False
+    if not training:
+        return dict(type='MMDistributedDataParallel', broadcast_buffers=False)
     return dict(type='FrozenAwareDDP', broadcast_buffers=False,
-                find_unused_parameters=find_unused)
+                find_unused_parameters=cfg.get('find_unused_parameters', 'auto'))
 
 
 @contextlib.contextmanager

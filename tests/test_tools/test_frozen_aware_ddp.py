@@ -105,3 +105,20 @@ def test_probe_leaves_no_gradients(one_rank_group):
     model = segmentor(dict(type='LoRAAdapter', rank=4, alpha=8))
     decide_find_unused_parameters(model)
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_tools_wrapper_config():
+    """Training gets FrozenAwareDDP ('auto' unless set), testing mmengine's, configs win."""
+    from mmengine.config import Config
+
+    from mmseg_ht.engine.config_setup import default_model_wrapper, setup_launcher
+    assert default_model_wrapper(Config(), training=True) == dict(
+        type='FrozenAwareDDP', broadcast_buffers=False, find_unused_parameters='auto')
+    assert default_model_wrapper(Config(dict(find_unused_parameters=True)), True)[
+        'find_unused_parameters'] is True
+    assert default_model_wrapper(Config(), training=False)['type'] == 'MMDistributedDataParallel'
+    own = dict(type='MMFullyShardedDataParallel')
+    assert default_model_wrapper(Config(dict(model_wrapper_cfg=own)), True) == own
+    cfg = Config()
+    assert setup_launcher(cfg, 'none') is False
+    assert cfg.launcher == 'none' and 'model_wrapper_cfg' not in cfg
