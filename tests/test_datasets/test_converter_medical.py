@@ -13,7 +13,7 @@ from mmseg_ht.datasets.converters import (ConvertOptions, UnpairedFilesError, co
                                           convert_prostate)
 from mmseg_ht.datasets.converters.cli import main
 from mmseg_ht.datasets.converters.folder import SPEC as FOLDER_SPEC
-from tests.test_datasets.conftest import disk_mask, speckle_image
+from tests.test_datasets.conftest import disk_mask, speckle_image, write
 from tests.test_datasets.medical_files import write_dicom, write_nifti_image
 
 SHAPE = (48, 64)
@@ -146,6 +146,28 @@ def test_dataset_puts_spacing_into_the_sample_metainfo(dicom_src: Path, tmp_path
     with pytest.raises(ValueError, match='spacing.csv line 2: row_mm/col_mm must be positive'):
         LNDataset(data_root=str(out), pipeline=pipeline,
                   data_prefix=dict(img_path='img_dir/test', seg_map_path='ann_dir/test'))
+
+
+def test_cine_with_one_mask_file_per_annotated_frame(tmp_path: Path):
+    src = tmp_path / 'src'
+    cine = np.stack([speckle_image(SHAPE, k) for k in range(4)])
+    write_dicom(src / 'images' / 'cine.dcm', cine, region_cm=(0.02, 0.02))
+    for k in (1, 3, 9):  # frame 9 does not exist
+        write(src / 'masks' / f'cine_f{k:03d}.png', disk_mask(SHAPE, (20 + k, 24), 8))
+    with pytest.raises(UnpairedFilesError, match=r'mask\(s\) without an image:\n  masks/cine_f009'):
+        convert_folder(src, tmp_path / 'out')
+    (src / 'masks' / 'cine_f009.png').unlink()
+    report = convert_folder(src, tmp_path / 'out')
+    labels = read_csv(tmp_path / 'out' / 'labels.csv')
+    assert sorted(labels) == ['cine_f001.png', 'cine_f003.png']
+    assert report.skipped_by_reason() == {'frame without mask': 2}
+    assert {item['file'] for item in report.skipped} == {'images/cine.dcm[frame 0]',
+                                                          'images/cine.dcm[frame 2]'}
+    row = labels['cine_f003.png']
+    image = cv2.imread(str(tmp_path / 'out' / 'img_dir' / row['split'] / 'cine_f003.png'),
+                       cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(image, cine[3])
+    assert report.spacing_counts()['by_source'] == {'DICOM ultrasound region': 2}
 
 
 def test_frame_count_mismatch_is_named(dicom_src: Path, tmp_path: Path):

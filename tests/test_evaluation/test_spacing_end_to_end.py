@@ -13,15 +13,11 @@ from mmseg_ht.evaluation import score_image
 from tests.conftest import run_tool
 from tests.test_datasets.conftest import disk_mask, speckle_image
 from tests.test_datasets.medical_files import write_dicom
+from tests.test_tools.test_seg_tools import FAST_LOADERS as FAST
+from tests.test_tools.test_seg_tools import SHORT, TINY
 
 SHAPE = (64, 80)
 SPACING_MM = (0.1, 0.2)  # PhysicalDeltaY/X 0.01/0.02 cm
-TINY = ['model.backbone.arch=mmseg_ht-tiny-vit16', 'model.decode_head.in_channels=[64,64,64]',
-        'model.decode_head.channels=32']
-FAST = [f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
-        for key in ('num_workers=0', 'persistent_workers=False')]
-SHORT = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'train_dataloader.batch_size=2',
-         'default_hooks.checkpoint.interval=2']
 CONFIG = 'configs/ht/clip-ht_ln-int.py'
 
 

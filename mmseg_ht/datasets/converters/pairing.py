@@ -6,7 +6,8 @@ masks for one image and a mask without an image are each named with the reason
 (an error, or skips with ``--skip-unpaired``); unusable files with another stem
 (``notes.txt``) are skipped and listed in the report. Multi-frame DICOM files
 and NIfTI volumes give one sample per frame/slice, paired with the same frame
-of the mask file.
+of the mask file, or with a mask file per frame named like the output sample
+(``cine_f003.png`` for frame 3 of ``cine.dcm``; frames without one are skipped).
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -134,6 +135,54 @@ def _frame_pairs(ctx: ConversionContext, image: Path, mask: Path, nifti_axis: in
     return image_frames, None
 
 
+@dataclass
+class FramePairs:
+    """An image file and the mask file of each of its frames (one file for all frames, or
+    one file per frame named like the output sample: ``cine_f003.png``)."""
+
+    stem: str
+    image: Path
+    masks: Dict[Optional[int], Path]
+    per_frame: bool = False
+
+
+def _per_frame_masks(ctx: ConversionContext, lonely_images: List[Path], lonely_masks: List[Path],
+                     nifti_axis: int) -> List[FramePairs]:
+    """Multi-frame images without a mask file whose frames have masks of their own.
+
+    The matched images and masks are removed from the two lists; frames without a
+    mask are skipped with that reason.
+    """
+    found = []
+    for image in list(lonely_images):
+        stem = pairing_stem(image)
+        candidates = {pairing_stem(m): m for m in lonely_masks
+                      if pairing_stem(m).startswith(f'{stem}_')}
+        if not candidates:
+            continue
+        try:
+            indices = [i for i in source_indices(image, nifti_axis) if i is not None]
+        except CorruptImageError:
+            if not ctx.options.skip_corrupt:
+                raise
+            ctx.skip(image, 'unreadable or corrupt file')
+            lonely_images.remove(image)
+            continue
+        names = {stem + frame_names(image, i, nifti_axis)[0]: i for i in indices}
+        masks = {names[name]: path for name, path in candidates.items() if name in names}
+        if not masks:
+            continue
+        lonely_images.remove(image)
+        for path in masks.values():
+            lonely_masks.remove(path)
+        for index in indices:
+            if index not in masks:
+                ctx.skip(ctx.relative(image) + frame_names(image, index, nifti_axis)[1],
+                         'frame without mask')
+        found.append(FramePairs(stem, image, dict(sorted(masks.items())), per_frame=True))
+    return found
+
+
 def paired_samples(image_dir: Path, mask_dir: Path, ctx: ConversionContext, prefix: str = '',
                    fixed_split: Optional[str] = None,
                    labels: Optional[Mapping[str, str]] = None,
@@ -149,27 +198,31 @@ def paired_samples(image_dir: Path, mask_dir: Path, ctx: ConversionContext, pref
     pairs, lonely_images, lonely_masks, unusable, stray = _match_folders(images, masks)
     for path, reason in stray:
         ctx.skip(path, reason)
-    frames_by_pair = []
+    frame_pairs = []
     for stem, image, mask in pairs:
         indices, problem = _frame_pairs(ctx, image, mask, nifti_axis)
         if problem:
             unusable += [(image, problem), (mask, problem)]
-        frames_by_pair.append(indices)
+        elif indices:
+            frame_pairs.append(FramePairs(stem, image, {i: mask for i in indices}))
+    frame_pairs += _per_frame_masks(ctx, lonely_images, lonely_masks, nifti_axis)
     ctx.handle_unpaired(lonely_images, lonely_masks, unusable)
     unusable_paths = {path for path, _ in unusable}
     samples = []
-    for (stem, image, mask), indices in zip(pairs, frames_by_pair):
-        if image in unusable_paths or mask in unusable_paths:
+    for pair in sorted(frame_pairs, key=lambda p: p.stem):
+        if pair.image in unusable_paths or set(pair.masks.values()) & unusable_paths:
             continue
-        group = _lookup(groups, image)
-        if group is None and indices != [None]:
-            group = f'file {ctx.relative(image)}'
-        for index in indices:
-            name_suffix, where = frame_names(image, index, nifti_axis)
+        group = _lookup(groups, pair.image)
+        if group is None and list(pair.masks) != [None]:
+            group = f'file {ctx.relative(pair.image)}'
+        for index, mask in pair.masks.items():
+            name_suffix, where = frame_names(pair.image, index, nifti_axis)
             samples.append(Sample(
-                name=f'{prefix}{stem}{name_suffix}', source=ctx.relative(image) + where,
-                load=partial(load_image_with_masks, image, [mask], index, nifti_axis),
-                label=_lookup(labels, image), group=group, fixed_split=fixed_split))
+                name=f'{prefix}{pair.stem}{name_suffix}',
+                source=ctx.relative(pair.image) + where,
+                load=partial(load_image_with_masks, pair.image, [mask], index, nifti_axis,
+                             pair.per_frame),
+                label=_lookup(labels, pair.image), group=group, fixed_split=fixed_split))
     return samples
 
 

@@ -87,13 +87,15 @@ def pair_spacing(image: Frame, masks: Sequence[Frame], image_path: Path,
 
 
 def load_image_with_masks(image_path: Path, mask_paths: Sequence[Path],
-                          frame_index: Optional[int] = None, nifti_axis: int = 2) -> LoadedPair:
-    """Read (frame ``frame_index`` of) an image and OR-merge its masks' same frames after
-    checking every mask's size; the spacing comes from the files' headers."""
+                          frame_index: Optional[int] = None, nifti_axis: int = 2,
+                          per_frame_masks: bool = False) -> LoadedPair:
+    """Read (frame ``frame_index`` of) an image and OR-merge its masks after checking every
+    mask's size: the masks' same frames, or (``per_frame_masks``) single-image mask files
+    of that frame. The spacing comes from the files' headers."""
     image, colour_dropped, image_frame = read_image(image_path, frame_index, nifti_axis)
     masks, frames, binarised = [], [], False
     for mask_path in mask_paths:
-        frame = source_frame(mask_path, frame_index, nifti_axis)
+        frame = source_frame(mask_path, None if per_frame_masks else frame_index, nifti_axis)
         mask, needed_rule = mask_from_frame(frame, mask_path)
         check_same_size(image, mask, image_path, mask_path)
         masks.append(mask)
