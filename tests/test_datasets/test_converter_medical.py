@@ -181,7 +181,7 @@ def test_nifti_volumes_with_anisotropic_voxels(tmp_path: Path):
     src = tmp_path / 'nifti_src'
     volume = np.random.default_rng(0).integers(0, 1000, (40, 30, 5)).astype(np.int16)
     labels = np.zeros((40, 30, 5), np.uint8)
-    labels[10:20, 5:25, :] = 1
+    labels[10:20, 5:25, 1:4] = 1  # slices 0 and 4 empty
     write_nifti_image(src / 'images' / 'case1.nii.gz', volume, (0.5, 0.8, 3.0))
     write_nifti_image(src / 'masks' / 'case1.nii.gz', labels, (0.5, 0.8, 3.0))
     out = tmp_path / 'out'
@@ -202,6 +202,12 @@ def test_nifti_volumes_with_anisotropic_voxels(tmp_path: Path):
     assert len(rows) == 40
     first = next(r for name, r in rows.items() if name.endswith('case1_x000.png'))
     assert (float(first['row_mm']), float(first['col_mm'])) == (3.0, 0.8)
+
+    annotated = convert_folder(src, tmp_path / 'annotated', skip_empty_frames=True)
+    assert sum(annotated.counts.values()) == 3
+    assert [item['file'] for item in annotated.skipped] == ['images/case1.nii.gz[z=0]',
+                                                             'images/case1.nii.gz[z=4]']
+    assert annotated.skipped_by_reason() == {'empty mask (--skip-empty-frames)': 2}
 
 
 def test_prostate_volumes_keep_their_header_spacing(prostate_src: Path, tmp_path: Path):

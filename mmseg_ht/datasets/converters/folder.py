@@ -8,7 +8,8 @@ without extension) and, optionally, ``group`` (e.g. a patient id: images of one
 group never span two splits). A multi-frame DICOM or a NIfTI volume gives one
 sample per frame (``<stem>_f007``) or slice along ``--nifti-axis``
 (``<stem>_z007``), paired with the same frame of its mask file; the frames of
-one file share a split. The pixel spacing stored in DICOM/NIfTI headers goes to
+one file share a split; ``--skip-empty-frames`` drops those with an empty mask.
+The pixel spacing stored in DICOM/NIfTI headers goes to
 ``spacing.csv``. Split: seeded 8:1:1, stratified by label when labels exist;
 ``--all-test`` puts everything in the test split (external test sets such as LN-EXT).
 """
@@ -45,33 +46,39 @@ def read_source_labels(path: Path) -> Tuple[Dict[str, str], Dict[str, str]]:
     return labels, groups
 
 
-def discover_folder(ctx: ConversionContext, all_test: bool = False,
-                    nifti_axis: int = 2) -> List[Sample]:
+def discover_folder(ctx: ConversionContext, all_test: bool = False, nifti_axis: int = 2,
+                    skip_empty_frames: bool = False) -> List[Sample]:
     """Samples of ``images/`` + ``masks/`` with the optional labels/groups."""
     image_dir = require_dir(ctx.src / 'images', 'the image folder images/')
     mask_dir = require_dir(ctx.src / 'masks', 'the mask folder masks/')
     labels, groups = read_source_labels(ctx.src / LABELS_FILE)
     return paired_samples(image_dir, mask_dir, ctx, fixed_split='test' if all_test else None,
-                          labels=labels, groups=groups, nifti_axis=nifti_axis)
+                          labels=labels, groups=groups, nifti_axis=nifti_axis,
+                          skip_empty_frames=skip_empty_frames)
 
 
 def convert_folder(src: Union[str, Path], out: Union[str, Path],
                    options: ConvertOptions = ConvertOptions(),
-                   all_test: bool = False, nifti_axis: int = 2) -> ConversionReport:
+                   all_test: bool = False, nifti_axis: int = 2,
+                   skip_empty_frames: bool = False) -> ConversionReport:
     """Convert an ``images/`` + ``masks/`` folder at ``src`` into the mmseg layout at ``out``."""
     if nifti_axis not in (0, 1, 2):
         raise SourceLayoutError(f'nifti_axis must be 0, 1 or 2 (a voxel axis), got {nifti_axis}')
-    discover = partial(discover_folder, all_test=all_test, nifti_axis=nifti_axis)
+    discover = partial(discover_folder, all_test=all_test, nifti_axis=nifti_axis,
+                       skip_empty_frames=skip_empty_frames)
     return run_conversion('folder', src, out, discover, options, RANDOM_8_1_1,
                           stratify_by_label=True,
-                          extra_options=dict(all_test=all_test, nifti_axis=nifti_axis))
+                          extra_options=dict(all_test=all_test, nifti_axis=nifti_axis,
+                                             skip_empty_frames=skip_empty_frames))
 
 
 SPEC = ConverterSpec(
     name='folder', description=__doc__.splitlines()[0], convert=convert_folder,
     source_layout='SRC/images/<stem>.<ext> + SRC/masks/<stem>.<ext> [+ SRC/labels.csv]; '
                   'ext: png, jpg, bmp, tif, gif, dcm (or none), nii, nii.gz',
-    flags={'--all-test': 'put every image in the test split (external test sets, e.g. LN-EXT)'},
+    flags={'--all-test': 'put every image in the test split (external test sets, e.g. LN-EXT)',
+           '--skip-empty-frames': 'skip the frames/slices of multi-frame DICOMs and NIfTI '
+                                  'volumes whose mask is empty (counted in the report)'},
     options={'--nifti-axis': dict(type=int, default=2, choices=(0, 1, 2),
                                   help='voxel axis along which NIfTI volumes are cut into '
                                        'slices (default 2, the last)')})

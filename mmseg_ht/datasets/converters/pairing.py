@@ -17,11 +17,13 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .context import ConversionContext, list_files
 from .errors import CorruptImageError, SourceLayoutError
+from .masks import mask_from_frame
 from .sample import Sample, load_image_with_masks
 from .source_files import (frame_names, is_image_file, is_system_file, pairing_stem,
-                           source_indices, unusable_reason)
+                           source_frame, source_indices, unusable_reason)
 
 SEVERAL_MASKS = 'several masks for one image'
+EMPTY_FRAME = 'empty mask (--skip-empty-frames)'
 
 
 def require_dir(path: Path, what: str) -> Path:
@@ -183,16 +185,36 @@ def _per_frame_masks(ctx: ConversionContext, lonely_images: List[Path], lonely_m
     return found
 
 
+def _annotated(ctx: ConversionContext, pair: FramePairs, nifti_axis: int) -> FramePairs:
+    """``pair`` without the frames whose mask is empty (each skipped with that reason)."""
+    kept = {}
+    for index, mask_path in pair.masks.items():
+        try:
+            frame = source_frame(mask_path, None if pair.per_frame else index, nifti_axis)
+        except CorruptImageError:
+            if not ctx.options.skip_corrupt:
+                raise
+            ctx.skip(mask_path, 'unreadable or corrupt file')
+            continue
+        if mask_from_frame(frame, mask_path)[0].any():
+            kept[index] = mask_path
+        else:
+            where = frame_names(pair.image, index, nifti_axis)[1]
+            ctx.skip(ctx.relative(pair.image) + where, EMPTY_FRAME)
+    return FramePairs(pair.stem, pair.image, kept, pair.per_frame)
+
+
 def paired_samples(image_dir: Path, mask_dir: Path, ctx: ConversionContext, prefix: str = '',
                    fixed_split: Optional[str] = None,
                    labels: Optional[Mapping[str, str]] = None,
                    groups: Optional[Mapping[str, str]] = None,
-                   nifti_axis: int = 2) -> List[Sample]:
+                   nifti_axis: int = 2, skip_empty_frames: bool = False) -> List[Sample]:
     """Samples for a folder of images and a folder of masks with the same file stems.
 
     ``labels``/``groups`` map an image file name or stem to its class label / group.
     The frames of a multi-frame file share its label and group (the file, unless
-    ``groups`` names one), so they never span two splits.
+    ``groups`` names one), so they never span two splits. ``skip_empty_frames``
+    drops the frames of multi-frame files whose mask is empty (counted as skipped).
     """
     images, masks = scan_folder(image_dir, ctx), scan_folder(mask_dir, ctx)
     pairs, lonely_images, lonely_masks, unusable, stray = _match_folders(images, masks)
@@ -212,6 +234,8 @@ def paired_samples(image_dir: Path, mask_dir: Path, ctx: ConversionContext, pref
     for pair in sorted(frame_pairs, key=lambda p: p.stem):
         if pair.image in unusable_paths or set(pair.masks.values()) & unusable_paths:
             continue
+        if skip_empty_frames and list(pair.masks) != [None]:
+            pair = _annotated(ctx, pair, nifti_axis)
         group = _lookup(groups, pair.image)
         if group is None and list(pair.masks) != [None]:
             group = f'file {ctx.relative(pair.image)}'
