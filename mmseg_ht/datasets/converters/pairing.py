@@ -132,8 +132,12 @@ def _frame_pairs(ctx: ConversionContext, image: Path, mask: Path, nifti_axis: in
         ctx.skip(Path(error.path), 'unreadable or corrupt file')
         return [], None
     if image_frames != mask_frames:
+        hint = ''
+        if image_frames != [None]:
+            first = pairing_stem(image) + frame_names(image, image_frames[0], nifti_axis)[0]
+            hint = f' (or give one mask file per frame: {first}.png, ...)'
         return [], (f'frame count differs: {ctx.relative(image)} has {len(image_frames)} '
-                    f'frame(s), {ctx.relative(mask)} {len(mask_frames)}')
+                    f'frame(s), {ctx.relative(mask)} {len(mask_frames)}{hint}')
     return image_frames, None
 
 
