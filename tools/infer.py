@@ -2,6 +2,7 @@
 
     python tools/infer.py CONFIG CHECKPOINT INPUT --out-dir OUT [--spacing MM | --spacing-csv FILE]
         [--cls-config C --cls-checkpoint K] [--mask-values 0,255] [--trust-checkpoint]
+        [--cfg-options ...] [--cls-cfg-options ...]
     python tools/infer.py CONFIG INPUT --onnx model.onnx --out-dir OUT ...
 
 INPUT: an image (PNG/JPEG/BMP/TIFF, 8/16-bit, gray/RGB), a DICOM or NIfTI file, a folder
@@ -70,6 +71,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='allow a full unpickle of the checkpoints (only files you trust)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in CONFIG')
+    parser.add_argument('--cls-cfg-options', nargs='+', action=DictAction,
+                        help='override settings in --cls-config')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
     expected = 1 if args.onnx else 2
@@ -89,7 +92,7 @@ def main(argv=None) -> int:
     predictor = SegmentationPredictor.from_files(args.config, args.checkpoint, args.onnx,
                                                  args.cfg_options, args.trust_checkpoint)
     classifier = (ClassificationPredictor(args.cls_config, args.cls_checkpoint,
-                                          trusted=args.trust_checkpoint)
+                                          args.cls_cfg_options, args.trust_checkpoint)
                   if args.cls_config else None)
     model = args.onnx or args.checkpoint
     summary = run_folder_inference(

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import DATASETS, MODELS, init_default_scope
+from mmengine.registry import MODELS, init_default_scope
 
 from mmseg_ht.engine import load_config
 from mmseg_ht.engine.checkpoint_fit import check_checkpoint_fits, read_checkpoint_state_dict
@@ -170,10 +170,14 @@ class ClassificationPredictor:
         cfg = load_config(config, cfg_options)
         if cfg.get('default_scope') != 'mmpretrain':
             raise ValueError(f'--cls-config {config}: not a classification (mmpretrain) config')
+        self.cfg = cfg
         self.model = build_model(cfg, checkpoint, trusted)
         self.pipeline = Compose(inference_pipeline(cfg))
-        dataset = DATASETS.get(cfg.test_dataloader.dataset.type)
-        self.classes = tuple(getattr(dataset, 'METAINFO', {}).get('classes', ()))
+        from mmpretrain.registry import DATASETS
+        dataset_cfg = cfg.test_dataloader.dataset
+        dataset = DATASETS.get(dataset_cfg.type)
+        self.classes = tuple((dataset_cfg.get('metainfo') or {}).get('classes')
+                             or getattr(dataset, 'METAINFO', {}).get('classes', ()))
         num_classes = int(cfg.model.head.num_classes)
         if len(self.classes) != num_classes:
             self.classes = tuple(f'class{i}' for i in range(num_classes))

@@ -190,3 +190,71 @@ def test_report_renders_in_a_headless_browser(run, tmp_path):
     assert ((b - r) > 40).mean() > 0.01, 'no overlay thumbnails visible'
     rows = np.flatnonzero(grey.mean(axis=1) > 0.1)
     assert rows.size and rows[-1] - rows[0] > 600, 'fewer than several image cards rendered'
+
+
+def test_mmseg_inferencer_runs_our_config_and_matches_the_predictor(checkpoint, inputs):
+    import mmseg_ht  # noqa: F401  (before mmseg.apis)
+    from mmseg.apis import MMSegInferencer
+
+    from mmseg_ht.inference import SegmentationPredictor, inferencer_config
+    from tests.test_inference.conftest import TINY
+    inferencer = MMSegInferencer(model=inferencer_config(HT_CONFIG, dict(TINY)),
+                                 weights=str(checkpoint), device='cpu')
+    predictor = SegmentationPredictor.from_files(HT_CONFIG, str(checkpoint),
+                                                 cfg_options=dict(TINY))
+    path = sorted(inputs.glob('*.png'))[0]
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    expected = predictor(image).mask
+    for given in (image, str(path)):  # an array and a file path
+        predicted = inferencer(given)['predictions']
+        assert predicted.shape == expected.shape
+        assert (predicted != expected).mean() < 1e-4
+
+
+CLS_CONFIG = 'configs/cls/clip-ht_busi.py'
+CLS_TINY = {'model.backbone.arch': 'mmseg_ht-tiny-vit16', 'model.head.in_channels': [64, 64, 64],
+            'model.head.channels': 32, 'model.head.hidden_channels': 32}
+
+
+@pytest.fixture(scope='module')
+def cls_checkpoint(tmp_path_factory) -> Path:
+    """A randomly initialised tiny classification model saved as an mmengine-style checkpoint."""
+    import torch
+
+    from mmseg_ht.engine import load_config
+    from mmseg_ht.inference.predictor import build_model
+    torch.manual_seed(1)
+    model = build_model(load_config(CLS_CONFIG, dict(CLS_TINY)))
+    path = tmp_path_factory.mktemp('cls') / 'cls.pth'
+    torch.save(dict(meta=dict(), state_dict=model.state_dict()), path)
+    return path
+
+
+def test_classifier_matches_mmpretrain_on_the_file_and_fills_its_columns(
+        cls_checkpoint, checkpoint, inputs, tmp_path):
+    import torch
+    from mmcv.transforms import Compose
+    from mmengine.dataset import pseudo_collate
+
+    from mmseg_ht.inference import ClassificationPredictor
+    classifier = ClassificationPredictor(CLS_CONFIG, str(cls_checkpoint), dict(CLS_TINY))
+    assert classifier.classes == ('benign', 'malignant')
+    path = sorted(inputs.glob('*.png'))[0]
+    scores = classifier(cv2.imread(str(path), cv2.IMREAD_COLOR))
+    # reference: mmpretrain's own test pipeline reading the file
+    pipeline = Compose(list(classifier.cfg.test_dataloader.dataset.pipeline))
+    with torch.no_grad():
+        (sample,) = classifier.model.test_step(pseudo_collate([pipeline(dict(img_path=str(path)))]))
+    assert [scores['benign'], scores['malignant']] == pytest.approx(
+        sample.pred_score.tolist(), abs=1e-6)
+    assert sum(scores.values()) == pytest.approx(1.0)
+    out = tmp_path / 'out'
+    assert infer(HT_CONFIG, str(checkpoint), str(path), '--out-dir', str(out), '--no-progress',
+                 '--cls-config', CLS_CONFIG, '--cls-checkpoint', str(cls_checkpoint),
+                 '--cfg-options', *TINY_ARGS, '--cls-cfg-options',
+                 *[f'{k}={v}'.replace(' ', '') for k, v in CLS_TINY.items()]) == 0
+    rows = read_csv(out / 'lesions.csv')
+    columns = list(rows[0])
+    assert columns[len(REQUIRED_COLUMNS):len(REQUIRED_COLUMNS) + 2] == [
+        'benign_probability', 'malignant_probability']
+    assert float(rows[0]['malignant_probability']) == pytest.approx(scores['malignant'], abs=1e-4)
