@@ -12,7 +12,8 @@ QUIET_PIP := { grep -v '^WARNING: Location' || true; }
 .PHONY: install test test-legacy demo clean-demo
 
 # The requirements both legs install (the legacy leg under its own torch/numpy pins).
-REQUIREMENTS := requirements/runtime.txt requirements/mmcv_lite.txt requirements/tests.txt
+REQUIREMENTS := requirements/runtime.txt requirements/medical.txt requirements/mmcv_lite.txt \
+    requirements/tests.txt
 
 $(STAMP): requirements/torch.txt $(REQUIREMENTS) setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
