@@ -158,3 +158,28 @@ def test_export_tool_on_a_vt_checkpoint(name, tiny_bert_dir, releases, tmp_path)
     assert set(image) == set(adapter_state_dict(model.backbone))
     assert all(torch.equal(text[k], v)
                for k, v in text_adapter_state_dict(model.text_encoder).items())
+
+
+@pytest.mark.parametrize('name,downstream', [(BIOMEDCLIP, 'ht/biomedclip-lora_busi.py'),
+                                             (UNIMEDCLIP, 'cls/unimedclip-lora_busi.py')])
+def test_vt_image_adapters_load_into_downstream_configs(name, downstream, tiny_bert_dir,
+                                                        releases, tmp_path):
+    """The image half of a V+T stage-1 export is what the LoRA segmentation/classification
+    configs load with ``model.backbone.adapter_checkpoint``."""
+    from mmengine.config import Config
+    from mmseg.registry import MODELS as SEG_MODELS
+    model = build(name, tiny_bert_dir, releases[name])
+    with torch.no_grad():
+        for param in model.backbone.parameters():
+            if param.requires_grad:
+                param.add_(torch.randn_like(param) * 0.05)
+    image_file = export_adapters(model.backbone, tmp_path / 'vt.safetensors', model.text_encoder)[0]
+    backbone = Config.fromfile(str(REPO / 'configs' / downstream)).model.backbone
+    assert backbone.adapter.type == 'LoRAAdapter'
+    backbone.update(arch=IMAGE_ARCHS[name][0], pretrained=str(releases[name]), out_indices=(1, 2, 3),
+                    adapter=dict(backbone.adapter, rank=RANK, alpha=8),
+                    adapter_checkpoint=str(image_file), _scope_='mmseg')
+    loaded = SEG_MODELS.build(backbone)
+    exported = adapter_state_dict(model.backbone)
+    assert set(adapter_state_dict(loaded)) == set(exported)
+    assert all(torch.equal(v, exported[k]) for k, v in adapter_state_dict(loaded).items())
