@@ -176,8 +176,8 @@ def test_vt_image_adapters_load_into_downstream_configs(name, downstream, tiny_b
     image_file = export_adapters(model.backbone, tmp_path / 'vt.safetensors', model.text_encoder)[0]
     backbone = Config.fromfile(str(REPO / 'configs' / downstream)).model.backbone
     assert backbone.adapter.type == 'LoRAAdapter'
-    backbone.update(arch=IMAGE_ARCHS[name][0], pretrained=str(releases[name]), out_indices=(1, 2, 3),
-                    adapter=dict(backbone.adapter, rank=RANK, alpha=8),
+    backbone.update(arch=IMAGE_ARCHS[name][0], pretrained=str(releases[name]),
+                    out_indices=(1, 2, 3), adapter=dict(backbone.adapter, rank=RANK, alpha=8),
                     adapter_checkpoint=str(image_file), _scope_='mmseg')
     loaded = SEG_MODELS.build(backbone)
     exported = adapter_state_dict(model.backbone)
