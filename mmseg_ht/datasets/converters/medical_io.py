@@ -105,6 +105,8 @@ def sniff_format(path: PathLike) -> Optional[str]:
     """Format named by the file's first bytes (one of ``FORMATS``), or None if not recognised."""
     with open(path, 'rb') as handle:
         head = handle.read(352)
+    if head[128:132] == b'DICM':  # first: the 128-byte preamble may itself look like a TIFF
+        return 'dicom'
     if head.startswith(b'\x89PNG\r\n\x1a\n'):
         return 'png'
     if head.startswith(b'\xff\xd8\xff'):
@@ -115,8 +117,6 @@ def sniff_format(path: PathLike) -> Optional[str]:
         return 'tiff'
     if head[:2] == b'BM' and len(head) >= 26:
         return 'bmp'
-    if head[128:132] == b'DICM':
-        return 'dicom'
     if head[:2] == b'\x1f\x8b':
         try:
             with gzip.open(path, 'rb') as handle:
