@@ -5,7 +5,9 @@ to ``CLIPViT`` (``adapters.<block>.*``, ``*.lora_down``/``*.lora_up``) — the
 file ``model.backbone.adapter_checkpoint`` of every segmentation,
 classification and zero-shot config loads. When the text tower has LoRA
 (LoRA V+T), ``NAME_text.safetensors`` holds its factors, keyed relative to
-``OpenCLIPTextEncoder`` (``tower.transformer.resblocks.<i>.attn.*.lora_*``),
+``OpenCLIPTextEncoder`` (``tower.transformer.resblocks.<i>.attn.*.lora_*``; on the
+BiomedBERT tower of BiomedCLIP/UniMedCLIP
+``tower.transformer.encoder.layer.<i>.attention.self.{query,key,value}.lora_*``),
 loaded with ``load_text_adapter_checkpoint`` (``ContrastiveCLIP`` takes it
 as ``text_adapter_checkpoint``). Separate files keep the image file loadable
 by image-only models, which would reject unknown keys.
