@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python}
 OUT=${OUT:-work_dirs/gpu_check}
 mkdir -p "$OUT"
-nvidia-smi -L | tee "$OUT/gpus.txt" || { echo "gpu_check.sh: nvidia-smi failed: no GPU?" >&2; exit 2; }
+nvidia-smi -L | tee "$OUT/gpus.txt" \
+    || { echo "gpu_check.sh: nvidia-smi failed: no GPU?" >&2; exit 2; }
 NGPU=$(grep -c '^GPU' "$OUT/gpus.txt")
 if [ -z "${DATA_ROOT:-}" ]; then
     SRC=${BUSI_SRC:-${MMSEG_HT_SHARED_DATA:-../shared/data}/Dataset_BUSI_with_GT}

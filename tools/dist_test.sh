@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Distributed testing with torchrun (mmseg's interface):
-#   [NNODES=N NODE_RANK=R MASTER_ADDR=HOST] [PORT=29500] tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
+#   [NNODES=N NODE_RANK=R MASTER_ADDR=HOST] [PORT=29500] \
+#       tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
 # Without CUDA the tools start a gloo group themselves (CPU DDP); no flag is needed.
 set -euo pipefail
 if [ $# -lt 3 ]; then

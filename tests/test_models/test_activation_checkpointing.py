@@ -20,7 +20,7 @@ def backbone(arch, adapter, with_cp: bool):
 
 
 def step(model, size: int):
-    """Forward (dropout on: same seed, same masks) + backward; returns outputs, grads, saved bytes."""
+    """Forward (dropout on, same seed) + backward: outputs, gradients, bytes saved for backward."""
     images = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(1)) * 255
     images.requires_grad_(True)
     saved = []

@@ -127,7 +127,7 @@ def test_slurm_train_prints_usage_without_arguments():
 
 
 def test_slurm_launcher_through_slurm_train_sh(two_node_run, tmp_path):
-    """tools/slurm_train.sh → srun (fake) → tools/train.py --launcher=slurm (mmengine's init)."""
+    """tools/slurm_train.sh → fake srun → tools/train.py --launcher=slurm (mmengine's init)."""
     bin_dir = tmp_path / 'bin'
     bin_dir.mkdir()
     for name, text in (('srun', FAKE_SRUN), ('scontrol', FAKE_SCONTROL)):
