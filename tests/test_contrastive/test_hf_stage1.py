@@ -183,3 +183,19 @@ def test_vt_image_adapters_load_into_downstream_configs(name, downstream, tiny_b
     exported = adapter_state_dict(model.backbone)
     assert set(adapter_state_dict(loaded)) == set(exported)
     assert all(torch.equal(v, exported[k]) for k, v in adapter_state_dict(loaded).items())
+
+
+@pytest.mark.parametrize('stem', ['biomedclip-lora-vt', 'unimedclip-ht'])
+def test_stage1_config_without_a_folder_names_the_files(stem, monkeypatch):
+    """What tools/train.py meets when no BiomedBERT folder is given (the default is absent)."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    monkeypatch.delenv('BIOMEDBERT_DIR', raising=False)
+    cfg = Config.fromfile(str(REPO / 'configs' / 'finetune' / f'{stem}_captions.py'))
+    name = cfg.model.text_encoder.arch
+    cfg.model.backbone.update(arch=IMAGE_ARCHS[name][0], out_indices=(1, 2, 3))
+    cfg.model.text_encoder.arch = tiny_medical_arch(name)
+    with DefaultScope.overwrite_default_scope('mmpretrain'), pytest.raises(
+            TextModelFolderError, match=r'not found: .*data/weights/BiomedNLP-BiomedBERT-base-'
+                                        r'uncased-abstract.*config\.json.*vocab\.txt'):
+        MODELS.build(cfg.model)

@@ -6,6 +6,7 @@ that builds a tower runs under ``no_network`` (no connection, no hub call).
 """
 import math
 import os
+import sys
 
 import pytest
 import torch
@@ -87,6 +88,19 @@ def test_offline_switches_are_set(tiny_bert_dir):
     from transformers import AutoTokenizer
     with pytest.raises(AssertionError, match='network access attempted'):
         AutoTokenizer.from_pretrained(hf.DEFAULT_HF_SOURCE)
+
+
+def test_missing_transformers_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'transformers', None)  # `import transformers` fails
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[medical\]"'):
+        hf.import_transformers()
+
+
+def test_context_longer_than_the_bert_positions(tiny_bert_dir):
+    arch = tiny_medical_arch(BIOMEDCLIP)
+    arch['text_cfg']['context_length'] = BERT_POSITIONS + 1
+    with pytest.raises(ValueError, match=f'max_position_embeddings={BERT_POSITIONS}'):
+        OpenCLIPTextEncoder(arch=arch, text_model_dir=str(tiny_bert_dir))
 
 
 def test_openai_tower_refuses_a_folder(tiny_bert_dir):
