@@ -38,6 +38,8 @@ setup(
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
     # BiomedCLIP/UniMedCLIP text towers (requirements/medical.txt pins the tested versions)
-    extras_require={'medical': ['transformers>=4.45,<4.56', 'tokenizers>=0.20,<0.22']},
+    extras_require={'medical': ['transformers>=4.45,<4.56', 'tokenizers>=0.20,<0.22'],
+                    # ONNX export / onnxruntime inference (requirements/runtime.txt pins them)
+                    'onnx': ['onnx>=1.16', 'onnxruntime>=1.17']},
     license='Apache-2.0',
 )

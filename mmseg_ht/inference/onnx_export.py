@@ -10,12 +10,10 @@ and compared with the PyTorch model on the same inputs.
 """
 import copy
 import inspect
-import json
 import warnings
 from pathlib import Path
 from typing import Dict, Optional, Tuple, Union
 
-import numpy as np
 import torch
 
 from .predictor import SegmentorLogits, onnx_engine
@@ -124,11 +122,3 @@ def random_inputs(batch: int, input_size: Tuple[int, int], seed: int = 0) -> tor
     """Reproducible network inputs in the 0..255 range of real images."""
     generator = torch.Generator().manual_seed(seed)
     return torch.rand(batch, 3, *input_size, generator=generator) * 255
-
-
-def describe(path: Union[str, Path], difference: float) -> str:
-    """One line for logs: file, size and the agreement with PyTorch."""
-    size = Path(path).stat().st_size / 2 ** 20
-    return json.dumps(dict(onnx=str(path), size_mib=round(size, 1),
-                           max_abs_logit_difference=float(np.format_float_scientific(
-                               difference, precision=2))))
