@@ -163,7 +163,10 @@ class SegmentationPredictor:
 
 
 class ClassificationPredictor:
-    """Image (H, W, 3) uint8 BGR → class probabilities of an mmpretrain config (e.g. benign/malignant)."""
+    """Image (H, W, 3) uint8 BGR → class probabilities of an mmpretrain config.
+
+    For the benign/malignant configs: ``{'benign': p, 'malignant': 1 - p}``.
+    """
 
     def __init__(self, config: str, checkpoint: str, cfg_options: Optional[dict] = None,
                  trusted: bool = False) -> None:
