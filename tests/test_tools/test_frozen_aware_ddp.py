@@ -122,3 +122,29 @@ def test_tools_wrapper_config():
     cfg = Config()
     assert setup_launcher(cfg, 'none') is False
     assert cfg.launcher == 'none' and 'model_wrapper_cfg' not in cfg
+
+
+def test_gradient_accumulation_through_the_ddp_wrapper(one_rank_group):
+    """accumulative_counts=2 on two batches of 1 == one step on their batch of 2 (SGD)."""
+    from mmengine.optim import build_optim_wrapper
+    adapter = dict(type='HTAdapter', bottleneck=8, dropout=0.0)
+    data = batch(0)
+    halves = [{k: v[i:i + 1] for k, v in data.items()} for i in range(2)]
+    results = []
+    for counts, batches in ((1, [data]), (2, halves)):
+        model = segmentor(adapter)
+        model.decode_head.dropout = None
+        ddp = FrozenAwareDDP(model, device_ids=None)
+        optim = build_optim_wrapper(ddp, dict(type='OptimWrapper', accumulative_counts=counts,
+                                              optimizer=dict(type='SGD', lr=0.5)))
+        optim.initialize_count_status(ddp, 0, counts)
+        for part in batches:
+            ddp.train_step(part, optim_wrapper=optim)
+        results.append({k: v.detach().clone() for k, v in model.named_parameters()
+                        if v.requires_grad})
+    moved = 0.0
+    initial = {k: v for k, v in segmentor(adapter).named_parameters() if v.requires_grad}
+    for key, value in results[0].items():
+        torch.testing.assert_close(results[1][key], value, rtol=1e-5, atol=1e-6, msg=key)
+        moved = max(moved, (value - initial[key]).abs().max().item())
+    assert moved > 1e-3
