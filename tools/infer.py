@@ -1,6 +1,6 @@
 """Segment your own images (no ground truth) and measure the lesions in millimetres.
 
-    python tools/infer.py CONFIG CHECKPOINT INPUT --out-dir OUT [--spacing MM | --spacing-csv FILE]
+    python tools/infer.py CONFIG CHECKPOINT INPUT --out-dir OUT [--spacing MM] [--spacing-csv FILE]
         [--cls-config C --cls-checkpoint K] [--mask-values 0,255] [--trust-checkpoint]
         [--cfg-options ...] [--cls-cfg-options ...]
     python tools/infer.py CONFIG INPUT --onnx model.onnx --out-dir OUT ...
@@ -55,12 +55,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'report.html go')
     parser.add_argument('--onnx', help='run this ONNX file (tools/deployment/export_onnx.py) '
                         'in onnxruntime instead of a PyTorch checkpoint')
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument('--spacing', type=spacing_argument, metavar='MM',
-                       help='pixel size in mm for files without their own: "0.1" or '
-                            '"ROW_MM,COL_MM"')
-    group.add_argument('--spacing-csv', metavar='FILE',
-                       help='CSV with columns image,spacing_mm (or image,row_mm,col_mm)')
+    parser.add_argument('--spacing', type=spacing_argument, metavar='MM',
+                        help='pixel size in mm for files without their own (and not in '
+                             '--spacing-csv): "0.1" or "ROW_MM,COL_MM"')
+    parser.add_argument('--spacing-csv', metavar='FILE',
+                        help='CSV with columns image,spacing_mm (or image,row_mm,col_mm) for '
+                             'files without their own spacing')
     parser.add_argument('--cls-config', help='classification config (configs/cls/...): adds '
                         'per-image class probabilities')
     parser.add_argument('--cls-checkpoint', help='checkpoint of --cls-config')

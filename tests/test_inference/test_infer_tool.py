@@ -134,6 +134,21 @@ def test_without_spacing_mm_columns_are_empty(checkpoint, inputs, tmp_path):
     assert set(np.unique(mask)) <= {0, 255}
 
 
+def test_spacing_csv_rows_win_over_the_spacing_option(checkpoint, inputs, tmp_path):
+    first, second = sorted(inputs.glob('*.png'))[:2]
+    table = tmp_path / 'spacing.csv'
+    table.write_text(f'image,row_mm,col_mm\n{first.name},0.3,0.25\n')
+    out = tmp_path / 'out'
+    infer(HT_CONFIG, str(checkpoint), str(inputs / '*.png'), '--out-dir', str(out),
+          '--spacing-csv', str(table), '--spacing', '0.1', '--no-progress',
+          '--cfg-options', *TINY_ARGS)
+    images = {row['image']: row for row in read_csv(out / 'images.csv')}
+    assert (images[first.stem]['spacing_source'], images[first.stem]['spacing_col_mm']) == (
+        '--spacing-csv', '0.25')
+    assert (images[second.stem]['spacing_source'], images[second.stem]['spacing_row_mm']) == (
+        '--spacing', '0.1')
+
+
 def test_onnx_export_and_infer_with_onnx_give_the_same_masks(checkpoint, inputs, run, tmp_path):
     model = tmp_path / 'model.onnx'
     result = run_tool('tools/deployment/export_onnx.py', HT_CONFIG, str(checkpoint), '--out',
