@@ -9,7 +9,8 @@ from typing import List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
-from mmseg_ht.datasets.phantom import make_phantom_dataset, otsu_baseline_dice  # noqa: E402
+from mmseg_ht.datasets.phantom import make_phantom_dataset  # noqa: E402
+from mmseg_ht.evaluation.reference_scores import reference_scores  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -32,9 +33,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     for split, counts in info['counts'].items():
         summary = ', '.join(f'{name} {count}' for name, count in counts.items())
         print(f'{split}: {summary}')
-    baseline = otsu_baseline_dice(args.out_dir, 'test')
-    if baseline is not None:
-        print(f'Otsu dark-threshold baseline Dice on test lesions: {baseline:.3f}')
+    if args.num_test:
+        otsu = reference_scores(args.out_dir, 'test', guesses=('otsu_dark',))['otsu_dark']
+        print(f'Otsu dark-threshold baseline on the test split: Dice {otsu["Dice"]:.2f} %')
     print(f'phantom data set (generator {info["generator_version"]}, seed {args.seed}) '
           f'written to {args.out_dir}')
 

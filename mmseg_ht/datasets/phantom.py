@@ -28,6 +28,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
+from mmseg_ht.evaluation.reference_scores import iter_split
+
 GENERATOR_VERSION = '1.0.0'
 SPLITS = ('train', 'val', 'test')
 LABELS = ('benign', 'malignant', 'normal')
@@ -460,30 +462,4 @@ def _dataset_info(seed: int, size: int, counts: Dict[str, int], rows: Sequence[D
 
 def read_split(root: Union[str, Path], split: str) -> List[Tuple[str, Array, Array]]:
     """(filename, image, mask) of every image of a split written by ``make_phantom_dataset``."""
-    root = Path(root)
-    samples = []
-    for path in sorted((root / 'img_dir' / split).glob('*.png')):
-        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-        mask = cv2.imread(str(root / 'ann_dir' / split / path.name), cv2.IMREAD_UNCHANGED)
-        samples.append((path.name, image, mask))
-    return samples
-
-
-def otsu_dark_dice(image: Array, mask: Array) -> float:
-    """Dice of the naive baseline "lesion = pixels darker than Otsu's threshold in the field of view".
-
-    Used to check that lesions are not separable by a single intensity threshold.
-    """
-    smooth = cv2.GaussianBlur(image, (0, 0), 2.0)
-    fov = cv2.erode((image > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    threshold, _ = cv2.threshold(smooth[fov].reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    pred = fov & (smooth <= threshold)
-    gt = mask > 0
-    denominator = pred.sum() + gt.sum()
-    return 1.0 if denominator == 0 else float(2.0 * (pred & gt).sum() / denominator)
-
-
-def otsu_baseline_dice(root: Union[str, Path], split: str = 'test') -> Optional[float]:
-    """Mean Otsu-baseline Dice over the images of ``split`` that contain a lesion (None if none)."""
-    scores = [otsu_dark_dice(image, mask) for _, image, mask in read_split(root, split) if mask.any()]
-    return float(np.mean(scores)) if scores else None
+    return list(iter_split(root, split))

@@ -10,9 +10,7 @@ import mmseg_ht  # noqa: F401
 
 def build_head(**kwargs):
     cfg = dict(type='MultiLevelAggHead', in_channels=(16, 16, 16), channels=8, num_classes=2,
-               loss_decode=[dict(type='CrossEntropyLoss', loss_weight=1.0),
-                            dict(type='DiceLoss', use_sigmoid=False, naive_dice=True,
-                                 loss_weight=1.0)])
+               loss_decode=dict(type='DiceCELoss'))
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -46,7 +44,7 @@ def test_losses_with_full_resolution_labels_and_predict_resizes():
         sample.set_metainfo(dict(img_shape=(224, 224), ori_shape=(300, 400)))
         samples.append(sample)
     losses = head.loss(maps(), samples, train_cfg=None)
-    assert set(losses) == {'loss_ce', 'loss_dice', 'acc_seg'}
+    assert set(losses) == {'loss_dice_ce', 'acc_seg'}
     sum(v for k, v in losses.items() if k.startswith('loss')).backward()
     assert head.conv_seg.weight.grad is not None
     logits = head.predict(maps(), [s.metainfo for s in samples], test_cfg=None)

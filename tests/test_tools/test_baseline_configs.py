@@ -95,7 +95,6 @@ def shrink(cfg: Config, kind: str) -> int:
     if kind == 'unet':
         model.backbone.base_channels = 8
         model.decode_head.update(in_channels=8, channels=8)
-        model.auxiliary_head.update(in_channels=16, channels=8)
         model.data_preprocessor.size = (64, 64)
         return 64
     if kind == 'resnet18':

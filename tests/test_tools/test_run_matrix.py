@@ -30,7 +30,7 @@ def test_readme_example_matrix_expands():
     tables = load_matrix(REPO_ROOT / 'configs' / 'experiments' / 'busi_cpu_example.yaml', REPO_ROOT)
     assert {name: len(runs) for name, runs in tables.items()} == dict(clip=6, unet=2, few_shot=2)
     unet = tables['unet'][0]
-    assert 'model.backbone.base_channels=16' in unet.cfg_options
+    assert 'train_cfg.max_iters=300' in unet.cfg_options
     assert 'backbone_name=tiny-random-ViT' in tables['clip'][0].cfg_options
 
 

@@ -1,6 +1,7 @@
 # CLIP ViT-B/16 (frozen) + adapters + the paper's multi-level aggregation head.
 # CLIP mean/std normalisation happens inside the backbone (from the tower's own
 # constants), so the data preprocessor only converts BGR -> RGB.
+_base_ = ['../losses/dice_ce.py']
 data_preprocessor = dict(
     type='SegDataPreProcessor',
     mean=None,
@@ -27,10 +28,7 @@ model = dict(
         channels=512,
         num_classes=2,
         align_corners=False,
-        loss_decode=[
-            dict(type='CrossEntropyLoss', use_sigmoid=False, avg_non_ignore=True, loss_weight=1.0),
-            dict(type='DiceLoss', use_sigmoid=False, naive_dice=True, loss_weight=1.0),
-        ],
+        loss_decode={{_base_.seg_loss}},
     ),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'),
