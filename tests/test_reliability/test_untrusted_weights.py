@@ -144,4 +144,4 @@ def test_every_torch_load_of_the_plugin_chooses_weights_only():
             assert 'weights_only' in keywords, f'{where}: torch.load without weights_only'
             value = keywords['weights_only']
             assert not (isinstance(value, ast.Constant) and value.value is False), where
-    assert calls >= 2  # safe_load.py and checkpoint_fit.py
+    assert calls >= 2  # safe_load.py (torch_load_plain: mapped and not)
