@@ -62,7 +62,7 @@ def read_checkpoint_state_dict(path: PathLike, trusted: bool = False) -> Dict[st
 
 
 def check_checkpoint_fits(model: nn.Module, path: PathLike, trusted: bool = False) -> None:
-    """Raise ``CheckpointMismatchError`` unless ``path`` matches ``model`` key for key, shape for shape."""
+    """``CheckpointMismatchError`` unless ``path`` fits ``model`` key for key, shape for shape."""
     if is_model_wrapper(model):
         model = model.module
     given = read_checkpoint_state_dict(path, trusted)

@@ -87,3 +87,19 @@ def test_torchscript_archive_is_not_loaded_as_a_checkpoint(tmp_path):
 def test_remote_checkpoints_are_never_fetched(address):
     with pytest.raises(RuntimeError, match='never downloads'):
         _load_checkpoint(address)
+
+
+def test_train_tool_trusts_the_resume_or_load_from_file(evil_checkpoint, tmp_path, no_trust):
+    """``tools/train.py --trust-checkpoint``: the explicit path, or the work dir's latest."""
+    from mmengine.config import Config
+    work_dir = tmp_path / 'work'
+    work_dir.mkdir()
+    with pytest.raises(ValueError, match='no checkpoint to trust'):
+        trust.trust_run_checkpoint(Config(dict(resume=True, load_from=None,
+                                               work_dir=str(work_dir))))
+    (work_dir / 'last_checkpoint').write_text(str(evil_checkpoint))
+    trust.trust_run_checkpoint(Config(dict(resume=True, load_from=None, work_dir=str(work_dir))))
+    assert trust.is_trusted(str(evil_checkpoint))
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        trust.trust_run_checkpoint(Config(dict(resume=True, load_from=str(tmp_path / 'missing.pth'),
+                                               work_dir=str(work_dir))))
