@@ -17,6 +17,8 @@ from typing import Dict, List, Optional
 
 import cv2
 
+from mmseg_ht.datasets.converters.image_io import truncation_problem
+
 from .caption_cleaning import MIN_CAPTION_LENGTH, check_caption
 from .caption_table import iter_pairs
 
@@ -31,9 +33,14 @@ REFERENCE_BATCH_SIZE, REFERENCE_EPOCHS = 32, 32
 
 
 def check_image(path: Path) -> Optional[str]:
-    """None when ``path`` is an image OpenCV decodes, else the drop reason."""
+    """None when ``path`` is a complete image OpenCV decodes, else the drop reason.
+
+    A cut JPEG/PNG counts as unreadable: OpenCV would decode it with grey rows.
+    """
     if not path.is_file():
         return IMAGE_MISSING
+    if truncation_problem(path.read_bytes()):
+        return IMAGE_UNREADABLE
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         return IMAGE_UNREADABLE

@@ -1,5 +1,6 @@
 """Truncated or damaged images are an error naming the file everywhere images are read
-(folder converter, segmentation masks, classification pipelines), and the classification
+(folder converter, segmentation masks, classification pipelines; the stage-1 caption
+corpus drops them), and the classification
 pipelines read 16-bit images like the segmentation loader (stretched, not cut).
 
 A JPEG without its end marker decodes in OpenCV with grey rows (libjpeg only
@@ -16,6 +17,7 @@ from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
 
 import mmseg_ht.classification  # noqa: F401  (mmpretrain registrations)
+from mmseg_ht.contrastive.caption_corpus import IMAGE_UNREADABLE, check_image
 from mmseg_ht.datasets.transforms import DataValidationError, LoadUltrasoundImage, decode_mask_bytes
 from reliability_helpers import REPO, disk, png_bytes, speckle, write_file
 
@@ -79,3 +81,9 @@ def test_classification_pipelines_refuse_damaged_images(tmp_path, name, data):
     for pipeline in classification_pipelines():
         with pytest.raises(DataValidationError, match=f'cannot read image {path}'):
             pipeline(dict(img_path=str(path), gt_label=0))
+
+
+def test_caption_corpus_drops_a_truncated_image(tmp_path):
+    image = jpeg_bytes(speckle((64, 64)))
+    assert check_image(write_file(tmp_path / 'whole.jpg', image)) is None
+    assert check_image(write_file(tmp_path / 'cut.jpg', cut(image))) == IMAGE_UNREADABLE
