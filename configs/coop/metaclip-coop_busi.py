@@ -11,4 +11,5 @@ _base_ = [
     '../_base_/cls/schedules/coop_200i.py',
     '../_base_/cls/coop_runtime.py',
 ]
-model = dict(backbone=dict(arch={{_base_.backbone_arch}}), text_encoder=dict(arch={{_base_.text_arch}}))
+model = dict(backbone=dict(arch={{_base_.backbone_arch}}),
+             text_encoder=dict(arch={{_base_.text_arch}}))

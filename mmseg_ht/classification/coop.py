@@ -174,7 +174,8 @@ class CoOpClassifier(BaseModel):
 def context_state_dict(model: CoOpClassifier) -> Dict[str, torch.Tensor]:
     """What CoOp learned: the context and any text-tower LoRA factors."""
     state = {'context': model.prompt_context.context.detach()}
-    state.update({f'text.{k}': v.detach() for k, v in adapter_state_dict(model.text_encoder).items()})
+    text = adapter_state_dict(model.text_encoder)
+    state.update({f'text.{k}': v.detach() for k, v in text.items()})
     return state
 
 

@@ -13,7 +13,7 @@ from mmpretrain.registry import DATASETS
 
 
 def k_shot_indices(labels: List[int], shots: int, seed: int = 0) -> List[int]:
-    """Sorted indices of ``shots`` items per class (all of a class that has fewer, with a warning)."""
+    """Sorted indices of ``shots`` items per class (a class with fewer keeps all, warned)."""
     if int(shots) < 1:
         raise ValueError(f'shots must be >= 1, got {shots}')
     rng = np.random.default_rng(seed)
@@ -32,7 +32,8 @@ class KShotDataset:
     """``shots`` images per class of ``dataset`` (a config dict or a built data set)."""
 
     def __init__(self, dataset, shots: int, seed: int = 0) -> None:
-        self.dataset: BaseDataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        built = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        self.dataset: BaseDataset = built
         self.shots, self.seed = int(shots), int(seed)
         labels = [int(self.dataset.get_data_info(i)['gt_label']) for i in range(len(self.dataset))]
         self.indices = k_shot_indices(labels, self.shots, self.seed)

@@ -37,14 +37,16 @@ class ReferenceBank:
 
     def __post_init__(self) -> None:
         if self.embeddings.ndim != 2 or self.labels.ndim != 1:
-            raise ReferenceBankError(f'bank embeddings must be (N, E) and labels (N,), got '
-                                     f'{tuple(self.embeddings.shape)} and {tuple(self.labels.shape)}')
+            raise ReferenceBankError(
+                f'bank embeddings must be (N, E) and labels (N,), got '
+                f'{tuple(self.embeddings.shape)} and {tuple(self.labels.shape)}')
         count = self.embeddings.shape[0]
         if count == 0 or len(self.labels) != count or len(self.files) != count:
             raise ReferenceBankError(f'bank has {count} embeddings, {len(self.labels)} labels and '
                                      f'{len(self.files)} file names; they must be equal and > 0')
         if self.feature not in FEATURES:
-            raise ReferenceBankError(f'unknown bank feature {self.feature!r}; use one of {FEATURES}')
+            raise ReferenceBankError(
+                f'unknown bank feature {self.feature!r}; use one of {FEATURES}')
         self.embeddings = F.normalize(self.embeddings.float(), dim=-1)
         self.labels = self.labels.long()
         if int(self.labels.min()) < 0 or int(self.labels.max()) >= len(self.classes):

@@ -72,7 +72,8 @@ def check_settings(retrieval: Optional[Dict]) -> Dict:
     if settings['mode'] not in MODES:
         raise ValueError(f"retrieval mode must be one of {MODES}, got {settings['mode']!r}")
     if settings['feature'] not in FEATURES:
-        raise ValueError(f"retrieval feature must be one of {FEATURES}, got {settings['feature']!r}")
+        raise ValueError(
+            f"retrieval feature must be one of {FEATURES}, got {settings['feature']!r}")
     if not 0.0 <= float(settings['weight']) <= 1.0 or int(settings['k']) < 1:
         raise ValueError('retrieval needs 0 <= weight <= 1 and k >= 1')
     return settings

@@ -73,7 +73,8 @@ def test_bank_round_trip_and_errors(tmp_path):
 def trained_checkpoint(stripes_root, tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('retrieval_train')
     # the classifier trains with its plain config: the same model and state dict
-    run_tool_in_process('tools/train.py', 'configs/cls/clip-frozen_busi.py', '--work-dir', str(work_dir), '--cfg-options',
+    run_tool_in_process('tools/train.py', 'configs/cls/clip-frozen_busi.py', '--work-dir',
+                        str(work_dir), '--cfg-options',
                         *TINY_CLS, *LOADERS, *SHORT, data_root=stripes_root)
     return work_dir / 'iter_2.pth'
 
