@@ -153,3 +153,29 @@ def test_parameter_selection_freezes_everything_else():
     frozen = CLIPViT(arch='mmseg_ht-tiny-vit16')
     with pytest.raises(ValueError, match='nothing could adapt'):
         select_tta_parameters(frozen, norms=False)
+
+
+def test_tta_on_a_classifier(stripes_root, tmp_path):
+    """tools/tta.py with a classification config: the guard watches images per class."""
+    from tests.test_classification.test_cls_tools import FAST_LOADERS as CLS_LOADERS
+    from tests.test_classification.test_cls_tools import SHORT as CLS_SHORT
+    from tests.test_classification.test_cls_tools import TINY_CLS
+    config = 'configs/tta/clip-ht-cls_busi.py'
+    run_tool_in_process('tools/make_shifted_dataset.py', str(stripes_root), str(tmp_path / 'tgt'),
+                        '--gain', '0.7', '--blur', '1.5', data_root=stripes_root)
+    run_tool_in_process('tools/train.py', config, '--work-dir', str(tmp_path / 'train'),
+                        '--cfg-options', *TINY_CLS, *CLS_LOADERS, *CLS_SHORT,
+                        data_root=stripes_root)
+    out = tmp_path / 'adapted.pth'
+    run_tool_in_process('tools/tta.py', config, str(tmp_path / 'train' / 'iter_2.pth'),
+                        str(tmp_path / 'tgt'), '--out', str(out), '--steps', '2', '--band', '100',
+                        '--work-dir', str(tmp_path), '--cfg-options', *TINY_CLS, *CLS_LOADERS,
+                        data_root=tmp_path / 'tgt')
+    result = json.loads((tmp_path / 'tta_results.json').read_text())
+    assert set(result['after']) == {f'cls/{k}' for k in ('accuracy', 'precision', 'recall',
+                                                         'f1', 'auc')}
+    report = result['tta']
+    assert report['steps_done'] == 2 and len(report['shares_before']) == 2
+    assert sum(report['shares_before']) == pytest.approx(1.0)
+    assert report['entropy_after'] < report['entropy_before']
+    assert result['settings']['batch_size'] == 4  # from the config's tta dict
