@@ -20,7 +20,14 @@ from mmseg_ht.datasets.domain_shift import DomainShift, shift_image
 from mmseg_ht.tta import CollapseGuard, select_tta_parameters
 from mmseg_ht.tta.parameters import is_adapter_name
 from tests.conftest import run_tool_in_process
-from tests.test_tools.test_seg_tools import FAST_LOADERS, SHORT, TINY
+from tests.test_tools.test_seg_tools import FAST_LOADERS, SHORT
+
+# The demo segmentor's own small tower (112 px, patch 4), narrowed further for speed.
+TINY_SETTINGS = {'model.backbone.arch.vision_cfg.width': 32,
+                 'model.backbone.arch.vision_cfg.head_width': 16,
+                 'model.backbone.adapter.bottleneck': 16,
+                 'model.decode_head.in_channels': [32, 32, 32], 'model.decode_head.channels': 32}
+TINY = [f'{key}={value}'.replace(' ', '') for key, value in TINY_SETTINGS.items()]
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 CONFIG = 'configs/tta/clip-ht_phantom.py'
@@ -64,8 +71,7 @@ def build_segmentor():
     from mmengine.config import Config
     from mmseg.registry import MODELS
     cfg = Config.fromfile(CONFIG)
-    cfg.model.backbone.arch = 'mmseg_ht-tiny-vit16'
-    cfg.model.decode_head.update(in_channels=[64, 64, 64], channels=32)
+    cfg.merge_from_dict(TINY_SETTINGS)
     return MODELS.build(cfg.model)
 
 
