@@ -10,17 +10,21 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
+# Every package mmseg_ht or tools/ import (tests/test_packaging.py checks this list and
+# requirements/ against the code); ranges, so a user's own torch/mmseg stay in place.
 INSTALL_REQUIRES = [
     'mmengine>=0.10.4,<1.0',
     'mmsegmentation>=1.2.0,<2.0',
     'mmpretrain>=1.2.0,<2.0',
     'open_clip_torch>=3.0,<4.0',
-    'timm',
+    'torch',
     'numpy<2.4',
     'scipy',
     'safetensors',
-    'ftfy',
-    'regex',
+    'opencv-python',
+    'pillow',
+    'matplotlib',
+    'pyyaml',
     'prettytable',
     'nibabel',
     'pydicom>=2.4',
