@@ -16,6 +16,7 @@ from mmengine.config import Config
 from tests.conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / 'tools' / 'misc'))
+import config_table  # noqa: E402
 from config_table import expected_leaves  # noqa: E402
 from generate_configs import main as generate  # noqa: E402
 
@@ -93,6 +94,13 @@ def test_missing_and_extra_leaves_fail_the_check(config_copy, capsys):
 def test_a_folder_without_bases_is_refused(tmp_path, capsys):
     assert generate(['--check', '--config-dir', str(tmp_path)]) == 2
     assert 'has no _base_/ folder' in capsys.readouterr().err
+
+
+def test_a_table_edit_that_leaves_out_a_prompt_is_refused(monkeypatch, capsys):
+    monkeypatch.setattr(config_table, 'SEG_DATASETS', config_table.SEG_DATASETS + ('thyroid', ))
+    assert generate(['--check']) == 2
+    assert ("data set 'thyroid' needs an entry in CLIPSEG_PROMPTS"
+            in capsys.readouterr().err)
 
 
 def label_sample() -> list:

@@ -6,8 +6,24 @@ Standard library only: CI runs ``generate_configs.py --check`` before any venv.
 from typing import Dict, Iterator
 
 from .one_offs import one_off_leaves
-from .table import GRIDS, TEST_ONLY_SETS
+from .table import (CLIPSEG_PROMPTS, CLS_DATASETS, GRIDS, SEG_DATASETS, TEST_ONLY_SETS,
+                    ZERO_SHOT_PROMPTS)
 from .templates import TASKS, Leaf, lines_too_long, test_only
+
+
+def check_table() -> None:
+    """Raise ValueError naming what a table edit left out (before any leaf is written)."""
+    needs = [(SEG_DATASETS, CLIPSEG_PROMPTS, 'CLIPSEG_PROMPTS (the CLIPSeg baseline\'s prompt)'),
+             (CLS_DATASETS, ZERO_SHOT_PROMPTS, 'ZERO_SHOT_PROMPTS (its prompt ensemble)')]
+    for datasets, entries, what in needs:
+        for name in datasets:
+            if name not in entries:
+                raise ValueError(f'config table: data set {name!r} needs an entry in {what}')
+    for grid in GRIDS:
+        for name in grid.test_only:
+            if name not in TEST_ONLY_SETS:
+                raise ValueError(f'config table: test-only set {name!r} of the {grid.task!r} grid '
+                                 'is not in TEST_ONLY_SETS')
 
 
 def grid_leaves() -> Iterator[Leaf]:
@@ -23,6 +39,7 @@ def grid_leaves() -> Iterator[Leaf]:
 
 def expected_leaves() -> Dict[str, str]:
     """Path under configs/ (posix) -> text of every leaf config the table defines."""
+    check_table()
     leaves: Dict[str, str] = {}
     for leaf in list(grid_leaves()) + list(one_off_leaves()):
         if leaf.path in leaves:
