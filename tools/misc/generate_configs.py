@@ -28,7 +28,7 @@ def leaves_on_disk(config_dir: Path) -> List[str]:
 
 
 def compare(config_dir: Path, expected: Dict[str, str]) -> Dict[str, List[str]]:
-    """Leaves that differ from the table ('stale'), are absent ('missing') or not in it ('extra')."""
+    """Leaves that differ from the table (stale), are absent (missing) or not in it (extra)."""
     present = set(leaves_on_disk(config_dir))
     return dict(
         stale=[path for path in sorted(expected) if path in present
@@ -67,8 +67,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.check:
         report(args.config_dir, problems)
         if any(problems.values()):
-            print('run `python tools/misc/generate_configs.py` to rewrite the leaves from the table '
-                  '(configs/README.md)')
+            print('run `python tools/misc/generate_configs.py` to rewrite the leaves from the '
+                  'table (configs/README.md)')
             return 1
         print(f'{len(expected)} leaf configs match the table')
         return 0

@@ -10,9 +10,9 @@ from .templates import Leaf
 
 RETRIEVAL_IMPORTS = ("custom_imports = dict(imports=['mmseg_ht', 'mmseg_ht.classification',\n"
                      "                               'mmseg_ht.classification.retrieval'])\n")
-RETRIEVAL_HOOKS = ("custom_hooks = [dict(type='WeightsOnlyCheckpointHook'), "
-                   "dict(type='RNGStateHook'),\n"
-                   "                dict(type='NearestCasesHook', out_file='nearest_cases.jsonl')]\n")
+RETRIEVAL_HOOKS = (
+    "custom_hooks = [dict(type='WeightsOnlyCheckpointHook'), dict(type='RNGStateHook'),\n"
+    "                dict(type='NearestCasesHook', out_file='nearest_cases.jsonl')]\n")
 
 K_SHOT_HEAD = Leaf(
     'coop/clip-frozen-head-kshot_busi.py',
@@ -44,7 +44,8 @@ HT_KNN = Leaf(
     RETRIEVAL_IMPORTS + "method_name = 'HT + kNN'  # label in result tables\n"
     'model = dict(\n'
     "    type='RetrievalClassifier',\n"
-    "    retrieval=dict(bank=None, mode='knn', k=16, temperature=0.1, weight=0.5, feature='pooled',\n"
+    "    retrieval=dict(bank=None, mode='knn', k=16, temperature=0.1, weight=0.5, "
+    "feature='pooled',\n"
     '                   show=5),\n'
     ')\n' + RETRIEVAL_HOOKS)
 

@@ -50,9 +50,9 @@ def relative(base: str, folder: str) -> str:
     return path if path.startswith('../') else f'./{path}'
 
 
-def wrap(text: str, indent: str = '') -> Tuple[str, ...]:
+def wrap(text: str) -> Tuple[str, ...]:
     """Prose as comment lines that stay within MAX_LINE characters."""
-    return tuple(textwrap.wrap(text, MAX_LINE - 2, subsequent_indent=indent))
+    return tuple(textwrap.wrap(text, MAX_LINE - 2))
 
 
 def stem_of(backbone: str, method: str, dataset: str) -> str:
@@ -74,26 +74,56 @@ def model_override(backbone_adapter: bool, text_tower: str = '',
     return 'model = dict(\n' + ''.join(f'    {part},\n' for part in parts) + ')\n'
 
 
-def seg(backbone: str, method: str, dataset: str) -> Leaf:
-    """A CLIP-family image tower + adapter + the paper's head on a segmentation set."""
-    return Leaf(
-        f'ht/{stem_of(backbone, method, dataset)}.py',
-        (f'{backbone} image tower + {method}, segmentation on {dataset} (mmseg).', ),
-        ('_base_/models/clip_vit_seg.py', f'_base_/backbones/{backbone}.py',
-         f'_base_/adapters/{method}.py', f'_base_/datasets/{dataset}.py',
-         f'_base_/schedules/{dataset}_200e.py', '_base_/default_runtime.py'),
-        model_override(True))
+class Toolbox(NamedTuple):
+    """Where a toolbox's bases live and how its leaves name the task."""
+    name: str  # in the leaf's comment
+    bases: str  # its folder of model/datasets/schedules/default_runtime bases
+    task: str  # what its leaves predict
 
 
-def cls(backbone: str, method: str, dataset: str) -> Leaf:
-    """A CLIP-family image tower + adapter + the paper's classification head."""
-    return Leaf(
-        f'cls/{stem_of(backbone, method, dataset)}.py',
-        (f'{backbone} image tower + {method}, benign vs malignant on {dataset} (mmpretrain).', ),
-        ('_base_/cls/models/clip_vit_cls.py', f'_base_/backbones/{backbone}.py',
-         f'_base_/adapters/{method}.py', f'_base_/cls/datasets/{dataset}.py',
-         f'_base_/cls/schedules/{dataset}_200e.py', '_base_/cls/default_runtime.py'),
-        model_override(True))
+SEG = Toolbox('mmseg', '_base_/', 'segmentation')
+CLS = Toolbox('mmpretrain', '_base_/cls/', 'benign vs malignant')
+
+
+def trained_bases(box: Toolbox, model: str, dataset: str) -> Tuple[str, ...]:
+    """Model, data set, schedule and runtime bases of a leaf that trains on ``dataset``."""
+    return (f'{box.bases}models/{model}.py', f'{box.bases}datasets/{dataset}.py',
+            f'{box.bases}schedules/{dataset}_200e.py', f'{box.bases}default_runtime.py')
+
+
+def adapted(task: str, box: Toolbox, model: str) -> Callable[[str, str, str], Leaf]:
+    """Template of a CLIP-family image tower + adapter (``method``) + the paper's head."""
+
+    def leaf(backbone: str, method: str, dataset: str) -> Leaf:
+        head, *rest = trained_bases(box, model, dataset)
+        return Leaf(
+            f'{FOLDERS[task]}/{stem_of(backbone, method, dataset)}.py',
+            (f'{backbone} image tower + {method}, {box.task} on {dataset} ({box.name}).', ),
+            (head, f'_base_/backbones/{backbone}.py', f'_base_/adapters/{method}.py', *rest),
+            model_override(True))
+
+    return leaf
+
+
+def baseline(task: str, box: Toolbox,
+             rows: Dict[str, Tuple[str, str, str]]) -> Callable[[str, str, str], Leaf]:
+    """Template of the paper's other baselines (``method``: a key of ``rows``)."""
+
+    def leaf(backbone: str, method: str, dataset: str) -> Leaf:
+        description, model, extra = rows[method]
+        return Leaf(
+            f'{FOLDERS[task]}/{stem_of(backbone, method, dataset)}.py',
+            (f'{description} on {dataset} ({box.name}).', ), trained_bases(box, model, dataset),
+            extra.replace('{prompt}', CLIPSEG_PROMPTS.get(dataset, '')))
+
+    return leaf
+
+
+def with_text_model_dir(usage: List[str], backbone: str) -> List[str]:
+    """``usage`` continued with the BiomedBERT folder option for a BERT text tower."""
+    if backbone not in BERT_TEXT_TOWERS:
+        return usage
+    return usage[:-1] + [usage[-1] + ' \\', BERT_USAGE]
 
 
 def zero_shot_usage(path: str, backbone: str, method: str) -> Tuple[str, ...]:
@@ -102,16 +132,13 @@ def zero_shot_usage(path: str, backbone: str, method: str) -> Tuple[str, ...]:
     if method:
         lines.append('      --checkpoint ADAPTERS.safetensors \\')
     lines.append('      --cfg-options model.backbone.pretrained=W model.text_encoder.pretrained=W')
-    if backbone in BERT_TEXT_TOWERS:
-        lines[-1] += ' \\'
-        lines.append(BERT_USAGE)
-    return tuple(lines)
+    return tuple(with_text_model_dir(lines, backbone))
 
 
 def zero_shot(backbone: str, method: str, dataset: str) -> Leaf:
     """Prompt ensembles against the image embedding; ``method``: stage-1 adapters, if any."""
     prompts = ZERO_SHOT_PROMPTS[dataset]
-    path = f'zero_shot/{stem_of(backbone, method, dataset)}.py'
+    path = f"{FOLDERS['zero-shot']}/{stem_of(backbone, method, dataset)}.py"
     tower = f'{backbone} + stage-1 {method} adapters' if method else backbone
     adapter = (f'_base_/adapters/{method}.py', ) if method else ()
     return Leaf(
@@ -136,17 +163,18 @@ TEXT_LORA = ("model = dict(text_encoder=dict(\n"
 def stage1(backbone: str, method: str, dataset: str) -> Leaf:
     """Stage 1, contrastive adaptation on image-caption pairs; lora-vt builds on lora."""
     bert = backbone in BERT_TEXT_TOWERS
-    path = f'finetune/{stem_of(backbone, method, dataset)}.py'
+    path = f"{FOLDERS['stage1']}/{stem_of(backbone, method, dataset)}.py"
     about = f'Stage 1 (contrastive adaptation): {backbone} + {STAGE1_ABOUT[method]}'
     if bert and method == 'lora-vt':
-        about += " On the BiomedBERT text tower LoRA wraps each layer's query/key/value projections."
+        about += (" On the BiomedBERT text tower LoRA wraps each layer's query/key/value "
+                  'projections.')
     env = ('  BIOMEDBERT_DIR=<local BiomedBERT folder> \\', ) if bert else ()
     usage = env + (f'  python tools/train.py configs/{path} \\',
                    '      --cfg-options model.backbone.pretrained=/path/weights   '
                    '(one file: both towers)')
     if method == 'lora-vt':
         return Leaf(path, wrap(about) + usage,
-                    (f'finetune/{stem_of(backbone, "lora", dataset)}.py', ), TEXT_LORA)
+                    (f"{FOLDERS['stage1']}/{stem_of(backbone, 'lora', dataset)}.py", ), TEXT_LORA)
     text_tower = (f'_base_/cls/text_towers/{backbone}.py', ) if bert else ()
     return Leaf(
         path, wrap(about) + usage,
@@ -159,15 +187,13 @@ def stage1(backbone: str, method: str, dataset: str) -> Leaf:
 
 def coop(backbone: str, method: str, dataset: str) -> Leaf:
     """CoOp prompt learning on K shots per class with both towers frozen."""
-    path = f'coop/{stem_of(backbone, method, dataset)}.py'
+    path = f"{FOLDERS['coop']}/{stem_of(backbone, method, dataset)}.py"
     about = (f'CoOp (16 learnable context vectors, K=16 shots per class) with the {backbone} '
              f'towers on {dataset}.', )
     usage = [f'  DATA_ROOT=data/{dataset} python tools/train.py configs/{path} \\',
              '      --cfg-options model.backbone.pretrained=W model.text_encoder.pretrained=W \\',
              '      train_dataloader.dataset.shots=K']
-    if backbone in BERT_TEXT_TOWERS:
-        usage[-1] += ' \\'
-        usage.append(BERT_USAGE)
+    usage = with_text_model_dir(usage, backbone)
     usage.append('The learned context: WORK_DIR/prompt_context.safetensors '
                  '(model.context_checkpoint loads it).')
     return Leaf(
@@ -176,28 +202,6 @@ def coop(backbone: str, method: str, dataset: str) -> Leaf:
          f'_base_/cls/text_towers/{backbone}.py', f'_base_/cls/datasets/{dataset}_k_shot.py',
          '_base_/cls/schedules/coop_200i.py', '_base_/cls/coop_runtime.py'),
         model_override(False, backbone))
-
-
-def seg_baseline(backbone: str, method: str, dataset: str) -> Leaf:
-    """A baseline segmentor of the paper (``method``: a key of table.SEG_BASELINES)."""
-    description, model, extra = SEG_BASELINES[method]
-    return Leaf(
-        f'baselines/{stem_of(backbone, method, dataset)}.py',
-        (f'{description} on {dataset} (mmseg).', ),
-        (f'_base_/models/{model}.py', f'_base_/datasets/{dataset}.py',
-         f'_base_/schedules/{dataset}_200e.py', '_base_/default_runtime.py'),
-        extra.replace('{prompt}', CLIPSEG_PROMPTS[dataset]))
-
-
-def cls_baseline(backbone: str, method: str, dataset: str) -> Leaf:
-    """A baseline classifier of the paper (``method``: a key of table.CLS_BASELINES)."""
-    description, model, extra = CLS_BASELINES[method]
-    return Leaf(
-        f'baselines/{stem_of(backbone, method, dataset)}.py',
-        (f'{description} on {dataset} (mmpretrain).', ),
-        (f'_base_/cls/models/{model}.py', f'_base_/cls/datasets/{dataset}.py',
-         f'_base_/cls/schedules/{dataset}_200e.py', '_base_/cls/default_runtime.py'),
-        extra)
 
 
 def checkpoint_usage(best: str) -> Callable[[str, str, str, str], Tuple[str, ...]]:
@@ -223,13 +227,14 @@ class Task(NamedTuple):
 
 
 TASKS: Dict[str, Task] = {
-    'seg': Task(seg, 'segmentor'),
-    'cls': Task(cls, 'classifier', checkpoint_usage('cls_f1')),
+    'seg': Task(adapted('seg', SEG, 'clip_vit_seg'), 'segmentor'),
+    'cls': Task(adapted('cls', CLS, 'clip_vit_cls'), 'classifier', checkpoint_usage('cls_f1')),
     'zero-shot': Task(zero_shot, 'zero-shot classifier', zero_shot_test_usage),
     'stage1': Task(stage1, 'stage-1 model'),
     'coop': Task(coop, 'CoOp classifier', checkpoint_usage('cls_f1')),
-    'seg-baseline': Task(seg_baseline, 'segmentor'),
-    'cls-baseline': Task(cls_baseline, 'classifier', checkpoint_usage('cls_f1')),
+    'seg-baseline': Task(baseline('seg-baseline', SEG, SEG_BASELINES), 'segmentor'),
+    'cls-baseline': Task(baseline('cls-baseline', CLS, CLS_BASELINES), 'classifier',
+                         checkpoint_usage('cls_f1')),
 }
 assert set(TASKS) == set(FOLDERS), 'every task needs a template and a folder'
 
