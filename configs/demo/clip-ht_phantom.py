@@ -19,12 +19,19 @@ input_size = 112
 model = dict(
     data_preprocessor=dict(size=(input_size, input_size)),
     backbone=dict(
-        arch=dict(_delete_=True, embed_dim=128, quick_gelu=True,
-                  vision_cfg=dict(image_size=input_size, layers=4, width=128, patch_size=4,
-                                  head_width=32)),
+        arch=dict(
+            _delete_=True,
+            embed_dim=128,
+            quick_gelu=True,
+            vision_cfg=dict(
+                image_size=input_size, layers=4, width=128, patch_size=4, head_width=32)),
         out_indices=(1, 2, 3),
-        adapter=dict(type='HTAdapter', bottleneck=64, frequency_filter='spectral',
-                     noise_estimation=True, blocks='all')),
+        adapter=dict(
+            type='HTAdapter',
+            bottleneck=64,
+            frequency_filter='spectral',
+            noise_estimation=True,
+            blocks='all')),
     decode_head=dict(in_channels=(128, 128, 128), channels=128))
 train_pipeline = [
     dict(type='LoadUltrasoundImage'),
@@ -41,14 +48,13 @@ test_pipeline = [
 ]
 max_iters = 400
 # num_workers=0: on 2 cores, loader workers only compete with the model for the CPU.
-train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
-                        dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(num_workers=0, persistent_workers=False,
-                      dataset=dict(pipeline=test_pipeline))
-test_dataloader = dict(num_workers=0, persistent_workers=False,
-                       dataset=dict(pipeline=test_pipeline))
+train_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(
+    num_workers=0, persistent_workers=False, dataset=dict(pipeline=test_pipeline))
 train_cfg = dict(max_iters=max_iters, val_interval=100)
 optim_wrapper = dict(optimizer=dict(lr=5e-3))
 param_scheduler = dict(T_max=max_iters, end=max_iters)
-default_hooks = dict(logger=dict(interval=20),
-                     checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
+default_hooks = dict(
+    logger=dict(interval=20), checkpoint=dict(interval=max_iters, max_keep_ckpts=1))

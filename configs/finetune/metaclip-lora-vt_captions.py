@@ -4,5 +4,5 @@
 #   python tools/train.py configs/finetune/metaclip-lora-vt_captions.py \
 #       --cfg-options model.backbone.pretrained=/path/weights   (one file: both towers)
 _base_ = ['./metaclip-lora_captions.py']
-model = dict(text_encoder=dict(
-    adapter=dict(type='LoRAAdapter', rank=16, alpha=32, targets=('q', 'k', 'v'))))
+model = dict(
+    text_encoder=dict(adapter=dict(type='LoRAAdapter', rank=16, alpha=32, targets=('q', 'k', 'v'))))

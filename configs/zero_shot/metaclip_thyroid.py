@@ -5,7 +5,7 @@
 #   DATA_ROOT=<converted set> python tools/zero_shot.py configs/zero_shot/metaclip_thyroid.py \
 #       --cfg-options model.backbone.pretrained=W model.text_encoder.pretrained=W
 _base_ = ['./metaclip_ln-int.py']
-test_dataloader = dict(dataset=dict(type='UltrasoundClsDataset',
-                                    data_root='{{$DATA_ROOT:data/thyroid}}'))
+test_dataloader = dict(
+    dataset=dict(type='UltrasoundClsDataset', data_root='{{$DATA_ROOT:data/thyroid}}'))
 dataset_name = 'Thyroid'
 model = dict(prompts='thyroid')

@@ -6,7 +6,7 @@
 #       --cfg-options model.backbone.pretrained=W model.text_encoder.pretrained=W \
 #       model.text_encoder.text_model_dir=BIOMEDBERT_FOLDER   (or BIOMEDBERT_DIR=...)
 _base_ = ['./unimedclip_ln-int.py']
-test_dataloader = dict(dataset=dict(type='UltrasoundClsDataset',
-                                    data_root='{{$DATA_ROOT:data/thyroid}}'))
+test_dataloader = dict(
+    dataset=dict(type='UltrasoundClsDataset', data_root='{{$DATA_ROOT:data/thyroid}}'))
 dataset_name = 'Thyroid'
 model = dict(prompts='thyroid')

@@ -23,25 +23,29 @@ BASE_FOLDER = '_base_'  # inherited files, not leaves
 
 def leaves_on_disk(config_dir: Path) -> List[str]:
     """Paths (posix, relative to ``config_dir``) of every leaf config present."""
-    return sorted(path.relative_to(config_dir).as_posix() for path in config_dir.rglob('*.py')
-                  if path.relative_to(config_dir).parts[0] != BASE_FOLDER)
+    return sorted(
+        path.relative_to(config_dir).as_posix() for path in config_dir.rglob('*.py')
+        if path.relative_to(config_dir).parts[0] != BASE_FOLDER)
 
 
 def compare(config_dir: Path, expected: Dict[str, str]) -> Dict[str, List[str]]:
     """Leaves that differ from the table (stale), are absent (missing) or not in it (extra)."""
     present = set(leaves_on_disk(config_dir))
     return dict(
-        stale=[path for path in sorted(expected) if path in present
-               and (config_dir / path).read_bytes() != expected[path].encode()],
+        stale=[
+            path for path in sorted(expected)
+            if path in present and (config_dir / path).read_bytes() != expected[path].encode()
+        ],
         missing=[path for path in sorted(expected) if path not in present],
         extra=sorted(present - set(expected)))
 
 
 def report(config_dir: Path, problems: Dict[str, List[str]]) -> None:
     """Print one line per leaf that is not what the table writes, and what to do."""
-    why = dict(stale='differs from what the table writes',
-               missing='is missing',
-               extra='is not in the table (add a row to tools/misc/config_table/ or delete it)')
+    why = dict(
+        stale='differs from what the table writes',
+        missing='is missing',
+        extra='is not in the table (add a row to tools/misc/config_table/ or delete it)')
     for kind, paths in problems.items():
         for path in paths:
             print(f'{kind}: {config_dir / path} {why[kind]}')
@@ -49,14 +53,21 @@ def report(config_dir: Path, problems: Dict[str, List[str]]) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--check', action='store_true',
-                        help='write nothing; exit 1 if any leaf is stale, missing or extra')
-    parser.add_argument('--config-dir', type=Path, default=CONFIG_DIR,
-                        help='the configs/ folder to write or check (default: this repo\'s)')
+    parser.add_argument(
+        '--check',
+        action='store_true',
+        help='write nothing; exit 1 if any leaf is stale, missing or extra')
+    parser.add_argument(
+        '--config-dir',
+        type=Path,
+        default=CONFIG_DIR,
+        help='the configs/ folder to write or check (default: this repo\'s)')
     args = parser.parse_args(argv)
     if not (args.config_dir / BASE_FOLDER).is_dir():
-        print(f'error: {args.config_dir} has no {BASE_FOLDER}/ folder: give the configs/ folder '
-              'of an mmseg_ht checkout as --config-dir', file=sys.stderr)
+        print(
+            f'error: {args.config_dir} has no {BASE_FOLDER}/ folder: give the configs/ folder '
+            'of an mmseg_ht checkout as --config-dir',
+            file=sys.stderr)
         return 2
     try:
         expected = expected_leaves()

@@ -49,15 +49,22 @@ class TestOnlySet(NamedTuple):
 
 
 TEST_ONLY_SETS = {
-    'ln-ext': TestOnlySet(
-        source='ln-int', label='LN-EXT', data_root='data/ln-ext',
+    'ln-ext':
+    TestOnlySet(
+        source='ln-int',
+        label='LN-EXT',
+        data_root='data/ln-ext',
         about='the external LN-EXT set, converted with tools/dataset_converters/folder.py '
         '--all-test'),
-    'thyroid': TestOnlySet(
-        source='ln-int', label='Thyroid', data_root='data/thyroid',
+    'thyroid':
+    TestOnlySet(
+        source='ln-int',
+        label='Thyroid',
+        data_root='data/thyroid',
         about='any thyroid set with benign/malignant labels, converted with '
         'tools/dataset_converters/folder.py (SRC/labels.csv: filename,label)',
-        dataset_type='UltrasoundClsDataset', prompts='thyroid'),
+        dataset_type='UltrasoundClsDataset',
+        prompts='thyroid'),
 }
 
 # ------------------------------------------------------------------ baselines
@@ -92,17 +99,22 @@ class TTALeaf(NamedTuple):
 
 
 TTA_LEAVES = {
-    'clip-ht_busi': TTALeaf('ht/clip-ht_busi.py', (
-        'Test-time adaptation of the BUSI HT segmentor (configs/ht/clip-ht_busi.py) to another',
-        'site/scanner, e.g. a shifted BUSI (tools/make_shifted_dataset.py):',
-        '  python tools/tta.py configs/tta/clip-ht_busi.py CKPT data/busi-shifted \\',
-        '      --out adapted.pth')),
-    'clip-ht-cls_busi': TTALeaf('cls/clip-ht_busi.py', (
-        'Test-time adaptation of the BUSI HT classifier (configs/cls/clip-ht_busi.py): the guard',
-        'watches the share of images predicted per class.',
-        '  python tools/tta.py configs/tta/clip-ht-cls_busi.py CKPT data/busi-shifted \\',
-        '      --out adapted.pth')),
-    'clip-ht_phantom': TTALeaf('demo/clip-ht_phantom.py', (
+    'clip-ht_busi':
+    TTALeaf(
+        'ht/clip-ht_busi.py',
+        ('Test-time adaptation of the BUSI HT segmentor (configs/ht/clip-ht_busi.py) to another',
+         'site/scanner, e.g. a shifted BUSI (tools/make_shifted_dataset.py):',
+         '  python tools/tta.py configs/tta/clip-ht_busi.py CKPT data/busi-shifted \\',
+         '      --out adapted.pth')),
+    'clip-ht-cls_busi':
+    TTALeaf(
+        'cls/clip-ht_busi.py',
+        ('Test-time adaptation of the BUSI HT classifier (configs/cls/clip-ht_busi.py): the guard',
+         'watches the share of images predicted per class.',
+         '  python tools/tta.py configs/tta/clip-ht-cls_busi.py CKPT data/busi-shifted \\',
+         '      --out adapted.pth')),
+    'clip-ht_phantom':
+    TTALeaf('demo/clip-ht_phantom.py', (
         'Test-time adaptation of the phantom demo segmentor (configs/demo/clip-ht_phantom.py) to a',
         'shifted phantom:',
         '  python tools/make_shifted_dataset.py data/phantom data/phantom-shifted --gain 0.6 \\',
@@ -138,6 +150,11 @@ GRIDS = (
 
 # Task -> folder under configs/ (several tasks may share one).
 FOLDERS: Dict[str, str] = {
-    'seg': 'ht', 'cls': 'cls', 'zero-shot': 'zero_shot', 'stage1': 'finetune', 'coop': 'coop',
-    'seg-baseline': 'baselines', 'cls-baseline': 'baselines',
+    'seg': 'ht',
+    'cls': 'cls',
+    'zero-shot': 'zero_shot',
+    'stage1': 'finetune',
+    'coop': 'coop',
+    'seg-baseline': 'baselines',
+    'cls-baseline': 'baselines',
 }

@@ -60,8 +60,7 @@ def stem_of(backbone: str, method: str, dataset: str) -> str:
     return '-'.join(part for part in (backbone, method) if part) + f'_{dataset}'
 
 
-def model_override(backbone_adapter: bool, text_tower: str = '',
-                   extra: Sequence[str] = ()) -> str:
+def model_override(backbone_adapter: bool, text_tower: str = '', extra: Sequence[str] = ()) -> str:
     """``model = dict(...)`` naming the arch (and adapter, text tower) picked by the bases."""
     parts = [f"backbone=dict({ARCH}{', ' + ADAPTER if backbone_adapter else ''})"]
     if text_tower:
@@ -111,10 +110,10 @@ def baseline(task: str, box: Toolbox,
 
     def leaf(backbone: str, method: str, dataset: str) -> Leaf:
         description, model, extra = rows[method]
-        return Leaf(
-            f'{FOLDERS[task]}/{stem_of(backbone, method, dataset)}.py',
-            (f'{description} on {dataset} ({box.name}).', ), trained_bases(box, model, dataset),
-            extra.replace('{prompt}', CLIPSEG_PROMPTS.get(dataset, '')))
+        return Leaf(f'{FOLDERS[task]}/{stem_of(backbone, method, dataset)}.py',
+                    (f'{description} on {dataset} ({box.name}).', ),
+                    trained_bases(box, model, dataset),
+                    extra.replace('{prompt}', CLIPSEG_PROMPTS.get(dataset, '')))
 
     return leaf
 
@@ -141,14 +140,13 @@ def zero_shot(backbone: str, method: str, dataset: str) -> Leaf:
     path = f"{FOLDERS['zero-shot']}/{stem_of(backbone, method, dataset)}.py"
     tower = f'{backbone} + stage-1 {method} adapters' if method else backbone
     adapter = (f'_base_/adapters/{method}.py', ) if method else ()
-    return Leaf(
-        path,
-        (f'Zero-shot benign vs malignant: {tower} on {dataset} ({prompts} prompts).', )
-        + zero_shot_usage(path, backbone, method),
-        ('_base_/cls/models/clip_zero_shot.py', f'_base_/backbones/{backbone}.py',
-         f'_base_/cls/text_towers/{backbone}.py') + adapter
-        + (f'_base_/cls/datasets/{dataset}.py', '_base_/cls/default_runtime.py'),
-        model_override(bool(method), backbone, [f"prompts='{prompts}'"]))
+    return Leaf(path,
+                (f'Zero-shot benign vs malignant: {tower} on {dataset} ({prompts} prompts).', ) +
+                zero_shot_usage(path, backbone, method),
+                ('_base_/cls/models/clip_zero_shot.py', f'_base_/backbones/{backbone}.py',
+                 f'_base_/cls/text_towers/{backbone}.py') + adapter +
+                (f'_base_/cls/datasets/{dataset}.py', '_base_/cls/default_runtime.py'),
+                model_override(bool(method), backbone, [f"prompts='{prompts}'"]))
 
 
 STAGE1_ABOUT = {
@@ -156,8 +154,9 @@ STAGE1_ABOUT = {
     'lora': 'LoRA (q,k,v; r=16, alpha=32) on the image tower; text tower frozen.',
     'lora-vt': 'LoRA on the image and the text tower (the paper\'s "LoRA V+T").',
 }
-TEXT_LORA = ("model = dict(text_encoder=dict(\n"
-             "    adapter=dict(type='LoRAAdapter', rank=16, alpha=32, targets=('q', 'k', 'v'))))\n")
+TEXT_LORA = ('model = dict(\n'
+             "    text_encoder=dict(adapter=dict(type='LoRAAdapter', rank=16, alpha=32, "
+             "targets=('q', 'k', 'v'))))\n")
 
 
 def stage1(backbone: str, method: str, dataset: str) -> Leaf:
@@ -173,16 +172,17 @@ def stage1(backbone: str, method: str, dataset: str) -> Leaf:
                    '      --cfg-options model.backbone.pretrained=/path/weights   '
                    '(one file: both towers)')
     if method == 'lora-vt':
-        return Leaf(path, wrap(about) + usage,
+        return Leaf(path,
+                    wrap(about) + usage,
                     (f"{FOLDERS['stage1']}/{stem_of(backbone, 'lora', dataset)}.py", ), TEXT_LORA)
     text_tower = (f'_base_/cls/text_towers/{backbone}.py', ) if bert else ()
-    return Leaf(
-        path, wrap(about) + usage,
-        ('_base_/finetune/contrastive_clip.py', f'_base_/backbones/{backbone}.py',
-         f'_base_/adapters/{method}.py') + text_tower
-        + (f'_base_/finetune/{dataset}.py', f'_base_/finetune/{dataset}_32e.py',
-           '_base_/finetune/default_runtime.py'),
-        model_override(True, backbone if bert else ''))
+    return Leaf(path,
+                wrap(about) + usage,
+                ('_base_/finetune/contrastive_clip.py', f'_base_/backbones/{backbone}.py',
+                 f'_base_/adapters/{method}.py') + text_tower +
+                (f'_base_/finetune/{dataset}.py', f'_base_/finetune/{dataset}_32e.py',
+                 '_base_/finetune/default_runtime.py'),
+                model_override(True, backbone if bert else ''))
 
 
 def coop(backbone: str, method: str, dataset: str) -> Leaf:
@@ -190,9 +190,11 @@ def coop(backbone: str, method: str, dataset: str) -> Leaf:
     path = f"{FOLDERS['coop']}/{stem_of(backbone, method, dataset)}.py"
     about = (f'CoOp (16 learnable context vectors, K=16 shots per class) with the {backbone} '
              f'towers on {dataset}.', )
-    usage = [f'  DATA_ROOT=data/{dataset} python tools/train.py configs/{path} \\',
-             '      --cfg-options model.backbone.pretrained=W model.text_encoder.pretrained=W \\',
-             '      train_dataloader.dataset.shots=K']
+    usage = [
+        f'  DATA_ROOT=data/{dataset} python tools/train.py configs/{path} \\',
+        '      --cfg-options model.backbone.pretrained=W model.text_encoder.pretrained=W \\',
+        '      train_dataloader.dataset.shots=K'
+    ]
     usage = with_text_model_dir(usage, backbone)
     usage.append('The learned context: WORK_DIR/prompt_context.safetensors '
                  '(model.context_checkpoint loads it).')
@@ -227,14 +229,20 @@ class Task(NamedTuple):
 
 
 TASKS: Dict[str, Task] = {
-    'seg': Task(adapted('seg', SEG, 'clip_vit_seg'), 'segmentor'),
-    'cls': Task(adapted('cls', CLS, 'clip_vit_cls'), 'classifier', checkpoint_usage('cls_f1')),
-    'zero-shot': Task(zero_shot, 'zero-shot classifier', zero_shot_test_usage),
-    'stage1': Task(stage1, 'stage-1 model'),
-    'coop': Task(coop, 'CoOp classifier', checkpoint_usage('cls_f1')),
-    'seg-baseline': Task(baseline('seg-baseline', SEG, SEG_BASELINES), 'segmentor'),
-    'cls-baseline': Task(baseline('cls-baseline', CLS, CLS_BASELINES), 'classifier',
-                         checkpoint_usage('cls_f1')),
+    'seg':
+    Task(adapted('seg', SEG, 'clip_vit_seg'), 'segmentor'),
+    'cls':
+    Task(adapted('cls', CLS, 'clip_vit_cls'), 'classifier', checkpoint_usage('cls_f1')),
+    'zero-shot':
+    Task(zero_shot, 'zero-shot classifier', zero_shot_test_usage),
+    'stage1':
+    Task(stage1, 'stage-1 model'),
+    'coop':
+    Task(coop, 'CoOp classifier', checkpoint_usage('cls_f1')),
+    'seg-baseline':
+    Task(baseline('seg-baseline', SEG, SEG_BASELINES), 'segmentor'),
+    'cls-baseline':
+    Task(baseline('cls-baseline', CLS, CLS_BASELINES), 'classifier', checkpoint_usage('cls_f1')),
 }
 assert set(TASKS) == set(FOLDERS), 'every task needs a template and a folder'
 
@@ -246,13 +254,16 @@ def test_only(task: str, backbone: str, method: str, name: str, test_set: TestOn
     prompts = f', with {test_set.prompts} prompts,' if test_set.prompts else ''
     about = (f'Test only: the {source.stem} {TASKS[task].model}{prompts} evaluated on '
              f'{test_set.about}.')
-    dataset = f"type='{test_set.dataset_type}',\n{' ' * 36}" if test_set.dataset_type else ''
-    body = [f"test_dataloader = dict(dataset=dict({dataset}"
-            f"data_root='{{{{$DATA_ROOT:{test_set.data_root}}}}}'))",
-            f"dataset_name = '{test_set.label}'"]
+    dataset = f"type='{test_set.dataset_type}', " if test_set.dataset_type else ''
+    dataset += f"data_root='{{{{$DATA_ROOT:{test_set.data_root}}}}}'"
+    loader = f'test_dataloader = dict(dataset=dict({dataset}))'
+    if len(loader) > MAX_LINE:  # as yapf (setup.cfg) splits it
+        loader = f'test_dataloader = dict(\n    dataset=dict({dataset}))'
+    body = [loader, f"dataset_name = '{test_set.label}'"]
     if test_set.prompts:
         body.append(f"model = dict(prompts='{test_set.prompts}')")
-    return Leaf(path, wrap(about) + TASKS[task].test_usage(path, source.stem, backbone, method),
+    return Leaf(path,
+                wrap(about) + TASKS[task].test_usage(path, source.stem, backbone, method),
                 (source.path, ), '\n'.join(body) + '\n')
 
 
