@@ -2,6 +2,7 @@
 # (DATA_ROOT = its OUT_DIR: train.json, val.json). Images are referenced from
 # the folder recorded in the annotation files (metainfo.image_root).
 dataset_type = 'CaptionPairDataset'
+dataset_name = 'Captions'  # label in result tables (tools/analysis/collect_results.py)
 data_root = '{{$DATA_ROOT:data/captions}}'
 image_size = (224, 224)
 # Plain resize, no flip: captions may name sides ("left lobe").
