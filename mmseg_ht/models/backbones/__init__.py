@@ -1,4 +1,4 @@
-"""CLIP image towers with adapters (mmseg backbone ``CLIPViT``); ``ExternalBackbone`` (baselines)."""
+"""CLIP image towers with adapters (mmseg backbone ``CLIPViT``); ``ExternalBackbone``: baselines."""
 from .clip_vit import CLIPViT
 from .external_backbone import ExternalBackbone
 from .pretrained import PretrainedMismatchError
