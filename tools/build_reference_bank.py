@@ -18,7 +18,6 @@ zero-shot variant, which has no checkpoint for tools/test.py).
 """
 import argparse
 import copy
-import json
 import os.path as osp
 import sys
 
@@ -30,8 +29,7 @@ from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_ht.engine import check_checkpoint_fits, load_config  # noqa: E402
-from mmseg_ht.engine.experiment_record import (RESULTS_FILE, evaluated_data_paths,  # noqa: E402
-                                               experiment_labels)
+from mmseg_ht.engine.experiment_record import experiment_labels, write_test_results  # noqa: E402
 from mmseg_ht.engine.testing_config import without_training  # noqa: E402
 
 
@@ -118,13 +116,8 @@ def test_with_bank(cfg, args: argparse.Namespace, bank_file: str) -> str:
     cfg.load_from = args.checkpoint
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
-    record = dict(config=args.config, checkpoint=args.checkpoint, reference_bank=bank_file,
-                  experiment=labels, data=evaluated_data_paths(cfg),
-                  predictions=None, metrics={k: float(v) for k, v in metrics.items()})
-    path = osp.join(runner.work_dir, RESULTS_FILE)
-    with open(path, 'w') as handle:
-        json.dump(record, handle, indent=2)
-    return path
+    return write_test_results(runner.work_dir, args.config, args.checkpoint, labels, cfg,
+                              metrics, reference_bank=bank_file)
 
 
 def main() -> None:

@@ -14,11 +14,11 @@ checkpoint is read with ``torch.load(weights_only=True)`` (never unpickles
 code); the backbone is built from CONFIG without pretrained weights only to
 check that every adapter tensor fits. A BiomedCLIP/UniMedCLIP text tower with
 LoRA is built from its local Hugging Face folder (--text-model-dir or the
-config's ``text_model_dir``: config.json + vocab.txt).
+config's ``text_model_dir``: config.json + vocab.txt). Exporting a segmentation
+checkpoint never imports mmpretrain.
 """
 import argparse
 import copy
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -30,10 +30,9 @@ from mmengine.config import DictAction  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
 
-from mmseg_ht.contrastive.adapter_export import (export_adapters,  # noqa: E402
-                                                 split_checkpoint_adapters)
 from mmseg_ht.engine import load_config  # noqa: E402
-from mmseg_ht.models.backbones.pretrained import describe_mismatch  # noqa: E402
+from mmseg_ht.models.adapters import (export_adapters, export_metadata,  # noqa: E402
+                                      split_checkpoint_adapters)
 from mmseg_ht.utils import load_state_dict_safely  # noqa: E402
 
 
@@ -66,12 +65,12 @@ def _build_without_weights(cfg: dict, text: bool = False):
         logger.setLevel(level)
 
 
-def _fill(module, weights: dict, expected: dict, what: str, checkpoint: str) -> None:
-    problems = describe_mismatch(expected, weights)
-    if problems:
-        raise SystemExit(f'error: {checkpoint}: the {what} adapters do not fit the config: '
-                         + '; '.join(problems))
-    module.load_state_dict(weights, strict=False)
+def _fill(tower, weights: dict, what: str, checkpoint: str) -> None:
+    """Load the checkpoint's adapters of one tower; exit with the mismatch when they differ."""
+    try:
+        tower.load_adapter_state_dict(weights, f'{checkpoint} ({what} tower)')
+    except ValueError as error:
+        raise SystemExit(f'error: {error}') from error
 
 
 def main(argv=None) -> int:
@@ -84,25 +83,20 @@ def main(argv=None) -> int:
     if not towers['image']:
         print(f'error: {args.checkpoint} holds no backbone adapter weights', file=sys.stderr)
         return 1
-    from mmseg_ht.models.backbones.adapter_checkpoint import adapter_state_dict
     backbone_cfg = cfg.model.backbone
     backbone = _build_without_weights(backbone_cfg)
-    _fill(backbone, towers['image'], adapter_state_dict(backbone), 'image', args.checkpoint)
+    _fill(backbone, towers['image'], 'image', args.checkpoint)
     text_encoder = None
     text_cfg = dict(cfg.model.get('text_encoder') or {})
     if towers['text']:
-        from mmseg_ht.contrastive.adapter_export import text_adapter_state_dict
         text_cfg.setdefault('type', 'OpenCLIPTextEncoder')
         text_cfg['arch'] = text_cfg.get('arch') or backbone_cfg.get('arch')
         if args.text_model_dir:
             text_cfg['text_model_dir'] = args.text_model_dir
         text_encoder = _build_without_weights(text_cfg, text=True)
-        _fill(text_encoder, towers['text'], text_adapter_state_dict(text_encoder), 'text',
-              args.checkpoint)
-    metadata = dict(arch=backbone_cfg.get('arch', ''), adapter=json.dumps(backbone_cfg.get('adapter')),
-                    text_arch=text_cfg.get('arch') or backbone_cfg.get('arch', ''),
-                    text_adapter=json.dumps(text_cfg.get('adapter')),
-                    source=f'{Path(args.config).name}:{Path(args.checkpoint).name}')
+        _fill(text_encoder, towers['text'], 'text', args.checkpoint)
+    metadata = export_metadata(backbone_cfg, text_cfg,
+                               f'{Path(args.config).name}:{Path(args.checkpoint).name}')
     files = export_adapters(backbone, args.out, text_encoder, metadata)
     for path in files:
         print(f'wrote {path} ({path.stat().st_size / 1e6:.2f} MB)')

@@ -13,7 +13,6 @@ loader; ``--trust-checkpoint`` allows a full unpickle for checkpoints from
 other tools that you trust.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
@@ -25,8 +24,7 @@ from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_ht.engine import close_cpu_process_group, load_config, setup_launcher  # noqa: E402
-from mmseg_ht.engine.experiment_record import (RESULTS_FILE, experiment_labels,  # noqa: E402
-                                               evaluated_data_paths)
+from mmseg_ht.engine.experiment_record import experiment_labels, write_test_results  # noqa: E402
 from mmseg_ht.engine.checkpoint_fit import check_checkpoint_fits  # noqa: E402
 from mmseg_ht.engine.trust import check_checkpoint_file, trust_checkpoint  # noqa: E402
 
@@ -81,13 +79,8 @@ def main() -> None:
     runner = Runner.from_cfg(cfg)
     check_checkpoint_fits(runner.model, args.checkpoint, trusted=args.trust_checkpoint)
     metrics = runner.test()
-    path = osp.join(runner.work_dir, RESULTS_FILE)
-    record = dict(config=args.config, checkpoint=args.checkpoint,
-                  experiment=experiment_labels(cfg, args.config), data=evaluated_data_paths(cfg),
-                  predictions=osp.abspath(args.pred_dir) if args.pred_dir else None,
-                  metrics={k: float(v) for k, v in metrics.items()})
-    with open(path, 'w') as handle:
-        json.dump(record, handle, indent=2)
+    path = write_test_results(runner.work_dir, args.config, args.checkpoint,
+                              experiment_labels(cfg, args.config), cfg, metrics, args.pred_dir)
     print(f'metrics written to {path}')
     close_cpu_process_group(started_group)
 

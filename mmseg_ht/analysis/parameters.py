@@ -3,7 +3,7 @@ from typing import Dict, List
 
 import torch.nn as nn
 
-from mmseg_ht.models.backbones.parameter_report import count_parameters
+from mmseg_ht.utils import count_parameters
 
 
 def parameter_rows(model: nn.Module, depth: int = 2) -> List[Dict]:

@@ -24,10 +24,8 @@ from mmengine.model import BaseModel, is_model_wrapper
 from mmpretrain.registry import HOOKS, MODELS
 from mmpretrain.structures import DataSample
 
-from mmseg_ht.models.backbones.adapter_checkpoint import adapter_state_dict
-from mmseg_ht.models.backbones.pretrained import describe_mismatch
 from mmseg_ht.models.text_encoder import OpenCLIPTextEncoder
-from mmseg_ht.utils import load_state_dict_safely, save_state_dict_safely
+from mmseg_ht.utils import check_fits, load_state_dict_safely, save_state_dict_safely
 from . import registration  # noqa: F401  (CLIPViT in mmpretrain's registry)
 from .zero_shot import PromptEnsembleClassifier
 
@@ -174,7 +172,7 @@ class CoOpClassifier(BaseModel):
 def context_state_dict(model: CoOpClassifier) -> Dict[str, torch.Tensor]:
     """What CoOp learned: the context and any text-tower LoRA factors."""
     state = {'context': model.prompt_context.context.detach()}
-    text = adapter_state_dict(model.text_encoder)
+    text = model.text_encoder.adapter_state_dict()
     state.update({f'text.{k}': v.detach() for k, v in text.items()})
     return state
 
@@ -190,14 +188,13 @@ def load_prompt_context(model: CoOpClassifier, path: Union[str, Path]) -> None:
     """Load a learned context into ``model``; an error names the file and the mismatch."""
     weights = load_state_dict_safely(path)
     expected = context_state_dict(model)
-    problems = describe_mismatch(expected, weights)
-    if problems:
-        raise ValueError(f'{path}: prompt context does not fit this CoOp model: '
-                         + '; '.join(problems) + '. It must come from a model with the same '
-                         'text tower, n_ctx and text adapter settings.')
+    check_fits(expected, weights, ValueError,
+               f'{path}: prompt context does not fit this CoOp model',
+               'It must come from a model with the same text tower, n_ctx and text adapter '
+               'settings.')
     with torch.no_grad():
         model.prompt_context.context.copy_(weights['context'])
-        for name, param in adapter_state_dict(model.text_encoder).items():
+        for name, param in model.text_encoder.adapter_state_dict().items():
             param.copy_(weights[f'text.{name}'])
 
 

@@ -6,23 +6,17 @@ converted folder: images in ``img_dir/<split>/`` (the seeded split of
 training split of one task and the test split of the other.
 """
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
 from mmseg_ht.datasets.few_shot import FewShotMixin
+from mmseg_ht.utils import list_names
 
 from .labels_csv import LabelsFileError, read_labels_csv
 
 SPLIT_NAMES = ('train', 'val', 'test')
-MAX_LISTED = 5
-
-
-def _listed(names: Sequence[str]) -> str:
-    shown = ', '.join(sorted(names)[:MAX_LISTED])
-    more = len(names) - MAX_LISTED
-    return shown + (f' ... and {more} more' if more > 0 else '')
 
 
 @DATASETS.register_module()
@@ -86,7 +80,7 @@ class UltrasoundClsDataset(FewShotMixin, BaseDataset):
         if missing:
             raise LabelsFileError(
                 f'{type(self).__name__}: {len(missing)} image(s) in {folder} have no label in '
-                f'{self.ann_file}: {_listed(missing)}. labels.csv must come from the same '
+                f'{self.ann_file}: {list_names(missing)}. labels.csv must come from the same '
                 f'conversion as the images (re-run the converter). {self.prepare_hint()}')
         split = folder.name
         moved = [n for n in names if split in SPLIT_NAMES and rows[n].split
@@ -94,7 +88,7 @@ class UltrasoundClsDataset(FewShotMixin, BaseDataset):
         if moved:
             raise LabelsFileError(
                 f'{type(self).__name__}: {self.ann_file} puts {len(moved)} image(s) of {folder} '
-                f'in another split: {_listed(moved)}. The file is stale; re-run the converter '
+                f'in another split: {list_names(moved)}. The file is stale; re-run the converter '
                 f'so images and labels.csv agree. {self.prepare_hint()}')
         data_list, unknown = [], {}
         for name in names:
@@ -104,7 +98,8 @@ class UltrasoundClsDataset(FewShotMixin, BaseDataset):
                 continue
             data_list.append(dict(img_path=str(folder / name), gt_label=index))
         if unknown:
-            details = '; '.join(f'{label!r}: {_listed(files)}' for label, files in unknown.items())
+            details = '; '.join(f'{label!r}: {list_names(files)}'
+                                for label, files in unknown.items())
             raise LabelsFileError(
                 f'{type(self).__name__}: labels in {self.ann_file} that are not classes '
                 f'{tuple(self.metainfo["classes"])}: {details}. Map them with label_map=dict(...) '

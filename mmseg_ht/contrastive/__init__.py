@@ -3,10 +3,9 @@
 caption_cleaning (text rules) · caption_table (reading CSV/JSONL) ·
 caption_corpus (clean + image check + 9:1 split + report) · pair_dataset ·
 infonce (loss) · model (ContrastiveCLIP) · retrieval_metric (recall@K) ·
-adapter_export (+ hook): adapter-only safetensors files.
+adapter_export_hook: adapter-only safetensors files during training (the files
+themselves: ``mmseg_ht.models.adapters``).
 """
-from .adapter_export import (export_adapters, load_text_adapter_checkpoint,
-                             split_checkpoint_adapters, text_adapter_path)
 from .adapter_export_hook import AdapterExportHook
 from .caption_cleaning import check_caption, clean_caption
 from .caption_corpus import build_caption_corpus, check_image
@@ -17,5 +16,4 @@ from .retrieval_metric import ImageTextRetrievalRecall, retrieval_recalls
 
 __all__ = ['AdapterExportHook', 'CaptionPairDataset', 'ContrastiveCLIP', 'ImageTextRetrievalRecall',
            'InfoNCELoss', 'build_caption_corpus', 'check_caption', 'check_image', 'clean_caption',
-           'export_adapters', 'load_text_adapter_checkpoint', 'retrieval_recalls',
-           'split_checkpoint_adapters', 'text_adapter_path']
+           'retrieval_recalls']

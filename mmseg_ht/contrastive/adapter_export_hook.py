@@ -5,7 +5,6 @@
 improves, in the work dir (plus ``*_text.safetensors`` for a LoRA text
 tower). A few MB each instead of the full checkpoint.
 """
-import json
 import os.path as osp
 from typing import Dict, Optional
 
@@ -15,7 +14,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
-from .adapter_export import export_adapters
+from mmseg_ht.models.adapters import export_adapters, export_metadata
 
 
 @HOOKS.register_module()
@@ -42,13 +41,10 @@ class AdapterExportHook(Hook):
 
     def _export(self, runner, tag: str, extra: Dict[str, object]) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        backbone_cfg = runner.cfg.model.get('backbone', {})
-        text_cfg = runner.cfg.model.get('text_encoder') or {}
-        metadata = dict(
-            arch=backbone_cfg.get('arch', ''), adapter=json.dumps(backbone_cfg.get('adapter')),
-            text_arch=text_cfg.get('arch') or backbone_cfg.get('arch', ''),
-            text_adapter=json.dumps(text_cfg.get('adapter')),
-            source=osp.basename(runner.cfg.filename or ''), iteration=runner.iter, **extra)
+        metadata = export_metadata(runner.cfg.model.get('backbone', {}),
+                                   runner.cfg.model.get('text_encoder'),
+                                   osp.basename(runner.cfg.filename or ''),
+                                   iteration=runner.iter, **extra)
         path = osp.join(self.out_dir or runner.work_dir, f'adapters_{tag}.safetensors')
         files = export_adapters(model.backbone, path, getattr(model, 'text_encoder', None),
                                 metadata)

@@ -71,8 +71,7 @@ class ContrastiveCLIP(BaseModel):
         self.backbone = _build_in_mmseg(backbone)
         self.text_encoder = _build_in_mmseg(text_encoder)
         if text_adapter_checkpoint:
-            from .adapter_export import load_text_adapter_checkpoint
-            load_text_adapter_checkpoint(self.text_encoder, text_adapter_checkpoint)
+            self.text_encoder.load_adapters(text_adapter_checkpoint)
         self.loss_module = MODELS.build(loss)
         self._init_logit_scale(dict(logit_scale))
 

@@ -2,7 +2,8 @@
 
 All sets share one layout, written by ``tools/dataset_converters/<name>.py``:
 ``img_dir/<split>/<stem>.png`` (8-bit) and ``ann_dir/<split>/<stem>.png`` (0/1).
-The classes differ only in their class names, and fail early with a message
+The classes differ only in their class names (one row each in the table at the
+end; ``PhantomUSDataset`` for the generated demo set), and fail early with a message
 saying how to prepare the data when the folders are missing or do not pair up.
 The pixel spacing the converters stored in ``<data_root>/spacing.csv`` (from
 DICOM/NIfTI headers) goes into every sample's metainfo as ``spacing`` (mm,
@@ -15,25 +16,17 @@ from mmengine import fileio
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from mmseg_ht.utils import list_names
 from .converters.spacing_table import SPACING_FILE, parse_spacing_table
 from .few_shot import FewShotMixin
 from .transforms import DataValidationError, image_header_size
 
-MAX_LISTED = 5  # file names listed in an error message
 PALETTE = [[0, 0, 0], [255, 0, 0]]  # background black, foreground red
 
 
 def _stems(names: Set[str], suffix: str) -> Set[str]:
     """File names with ``suffix`` removed."""
     return {n[:-len(suffix)] for n in names}
-
-
-def _first(names: Set[str], suffix: str) -> str:
-    """The first few names (sorted, with ``suffix``) and how many more there are."""
-    ordered = sorted(names)
-    listed = ', '.join(n + suffix for n in ordered[:MAX_LISTED])
-    more = len(ordered) - MAX_LISTED
-    return listed + (f' ... and {more} more' if more > 0 else '')
 
 
 @DATASETS.register_module()
@@ -113,11 +106,11 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
         if image_stems - mask_stems:
             lonely = image_stems - mask_stems
             problems.append(f'{len(lonely)} image(s) in {self.data_prefix["img_path"]} without a '
-                            f'mask: {_first(lonely, self.img_suffix)}')
+                            f'mask: {list_names(n + self.img_suffix for n in lonely)}')
         if mask_stems - image_stems:
             lonely = mask_stems - image_stems
             problems.append(f'{len(lonely)} mask(s) in {ann_dir} without an '
-                            f'image: {_first(lonely, self.seg_map_suffix)}')
+                            f'image: {list_names(n + self.seg_map_suffix for n in lonely)}')
         if problems:
             raise FileNotFoundError(
                 f'{type(self).__name__}: images and masks do not pair up; ' + '; '.join(problems)
@@ -146,12 +139,10 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
         problems = []
         if unreadable:
             problems.append(f'{len(unreadable)} unreadable file(s): '
-                            + '; '.join(unreadable[:MAX_LISTED])
-                            + (' ...' if len(unreadable) > MAX_LISTED else ''))
+                            + list_names(unreadable, sep='; ', sort=False))
         if mismatched:
             problems.append(f'{len(mismatched)} mask(s) of another size than their image: '
-                            + '; '.join(mismatched[:MAX_LISTED])
-                            + (' ...' if len(mismatched) > MAX_LISTED else ''))
+                            + list_names(mismatched, sep='; ', sort=False))
         if problems:
             raise DataValidationError(
                 f'{type(self).__name__} ({self.data_prefix.get("img_path")}): '
@@ -210,44 +201,22 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
         return data
 
 
-@DATASETS.register_module()
-class BUSIDataset(BinaryUltrasoundDataset):
-    """BUSI breast ultrasound: lesion (benign or malignant) vs background."""
-
-    METAINFO = dict(classes=('background', 'lesion'), palette=PALETTE)
-    CONVERTER = 'busi'
-
-
-@DATASETS.register_module()
-class DDTIDataset(BinaryUltrasoundDataset):
-    """DDTI thyroid ultrasound: nodule vs background."""
-
-    METAINFO = dict(classes=('background', 'nodule'), palette=PALETTE)
-    CONVERTER = 'ddti'
+def _binary_set(name: str, foreground: str, converter: str, doc: str) -> type:
+    """Define and register ``name``: the set ``converter`` writes, one foreground class."""
+    cls = type(name, (BinaryUltrasoundDataset, ), dict(
+        __doc__=doc, __module__=__name__, CONVERTER=converter,
+        METAINFO=dict(classes=('background', foreground), palette=PALETTE)))
+    return DATASETS.register_module(module=cls)
 
 
-@DATASETS.register_module()
-class TN3KDataset(BinaryUltrasoundDataset):
-    """TN3K thyroid ultrasound: nodule vs background."""
-
-    METAINFO = dict(classes=('background', 'nodule'), palette=PALETTE)
-    CONVERTER = 'tn3k'
-
-
-@DATASETS.register_module()
-class ProstateDataset(BinaryUltrasoundDataset):
-    """MicroSegNet micro-ultrasound slices: prostate vs background."""
-
-    METAINFO = dict(classes=('background', 'prostate'), palette=PALETTE)
-    CONVERTER = 'prostate'
-
-
-@DATASETS.register_module()
-class LNDataset(BinaryUltrasoundDataset):
-    """Lymph-node sets (LN-INT, LN-EXT) and other in-house sets (generic folder converter)."""
-
-    METAINFO = dict(classes=('background', 'lymph node'), palette=PALETTE)
-    CONVERTER = 'folder'
+# One row per set: class name, foreground class, converter tool, description.
+BUSIDataset, DDTIDataset, TN3KDataset, ProstateDataset, LNDataset = (_binary_set(*row) for row in (
+    ('BUSIDataset', 'lesion', 'busi', 'BUSI breast ultrasound: lesion (benign or malignant).'),
+    ('DDTIDataset', 'nodule', 'ddti', 'DDTI thyroid ultrasound: nodule vs background.'),
+    ('TN3KDataset', 'nodule', 'tn3k', 'TN3K thyroid ultrasound: nodule vs background.'),
+    ('ProstateDataset', 'prostate', 'prostate', 'MicroSegNet micro-ultrasound: prostate.'),
+    ('LNDataset', 'lymph node', 'folder', 'Lymph-node sets (LN-INT, LN-EXT), in-house sets.'),
+))
 
 
 @DATASETS.register_module()

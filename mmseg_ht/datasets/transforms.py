@@ -43,6 +43,7 @@ from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 from PIL import Image
 
+from mmseg_ht.utils import list_names
 from .converters.image_io import truncation_problem
 
 MASK_VALUES = (0, 1)
@@ -59,12 +60,6 @@ class DataValidationError(ValueError):
         super().__init__(message)
         self.path = path
         self.problem = problem or message
-
-
-def _values(array: np.ndarray) -> str:
-    values = np.unique(array)
-    shown = ', '.join(str(v) for v in values[:_MAX_VALUES_SHOWN])
-    return '{' + shown + (f', … ({len(values)} values)' if len(values) > _MAX_VALUES_SHOWN else '') + '}'
 
 
 def decode_image_bytes(data: bytes, path: str) -> np.ndarray:
@@ -233,7 +228,8 @@ class LoadBinaryMask(LoadAnnotations):
             return ('its values are {0, 255}: 255 is mmseg\'s ignore label, so every '
                     'foreground pixel would be ignored by the loss and the metric')
         depth = f'{channel.dtype} ' if channel.dtype != np.uint8 else ''
-        return f'its {depth}values are {_values(channel)}, not {{0, 1}}'
+        shown = list_names(values, _MAX_VALUES_SHOWN, sort=False)
+        return f'its {depth}values are {{{shown}}}, not {{0, 1}}'
 
     def _load_seg_map(self, results: dict) -> None:
         path = str(results['seg_map_path'])

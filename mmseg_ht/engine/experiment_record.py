@@ -6,8 +6,9 @@ that ``tools/analysis/collect_results.py`` can build the paper's tables and
 re-reading configs. The labels come from the configs' ``method_name``,
 ``backbone_name`` and ``dataset_name`` (set by the ``_base_`` files).
 """
+import json
 import os.path as osp
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from mmengine.config import Config
 
@@ -45,3 +46,22 @@ def evaluated_data_paths(cfg: Config) -> Dict[str, Any]:
                 ann_dir=_absolute(root, prefix.get('seg_map_path')),
                 img_suffix=dataset.get('img_suffix', '.png'),
                 seg_map_suffix=dataset.get('seg_map_suffix', '.png'))
+
+
+def write_test_results(work_dir: str, config_path: str, checkpoint: Optional[str],
+                       labels: Dict[str, Any], test_cfg: Config, metrics: Mapping[str, float],
+                       predictions: Optional[str] = None, **extra: Any) -> str:
+    """Write ``<work_dir>/test_results.json`` (what was tested and its metrics); return its path.
+
+    ``labels`` come from ``experiment_labels`` of the config as trained (few-shot
+    ratio included); ``test_cfg`` gives the evaluated data folders; ``extra``
+    adds entries (e.g. the reference bank of a retrieval test).
+    """
+    record = dict(config=config_path, checkpoint=checkpoint, **extra, experiment=labels,
+                  data=evaluated_data_paths(test_cfg),
+                  predictions=osp.abspath(predictions) if predictions else None,
+                  metrics={k: float(v) for k, v in metrics.items()})
+    path = osp.join(work_dir, RESULTS_FILE)
+    with open(path, 'w') as handle:
+        json.dump(record, handle, indent=2)
+    return path

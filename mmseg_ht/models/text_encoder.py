@@ -14,15 +14,14 @@ from typing import Dict, List, Optional, Sequence, Union
 import torch
 import torch.nn as nn
 from mmengine.logging import MMLogger
-from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from open_clip.model import _build_text_tower  # pinned open_clip 3.3.0
 
-from mmseg_ht.models.adapters.attach import attach_adapters, train_adapters_only
 from mmseg_ht.models import hf_text_tower as hf
-from mmseg_ht.models.backbones.pretrained import PretrainedMismatchError, describe_mismatch
+from mmseg_ht.models.adapters import AdaptedTower, log_parameter_report
+from mmseg_ht.models.backbones.pretrained import PretrainedMismatchError
 from mmseg_ht.models.backbones.towers import ArchSpec, resolve_model_config
-from mmseg_ht.utils import load_state_dict_safely
+from mmseg_ht.utils import check_fits, load_state_dict_safely
 
 TEXT_TOP_LEVEL = ('token_embedding.', 'positional_embedding', 'transformer.', 'ln_final.',
                   'text_projection')
@@ -46,8 +45,10 @@ def _build_openai_tower(config: Dict):
 
 
 @MODELS.register_module()
-class OpenCLIPTextEncoder(BaseModule):
+class OpenCLIPTextEncoder(AdaptedTower):
     """Frozen CLIP text tower: list of strings → text embeddings (B, E).
+
+    Attaching, freezing and the adapter weights (LoRA factors) are ``AdaptedTower``'s.
 
     Args:
         arch: open_clip model name or model-config dict (as for ``CLIPViT``);
@@ -62,6 +63,8 @@ class OpenCLIPTextEncoder(BaseModule):
             OpenAI-style towers. Without ``pretrained``, BERT weights in the
             folder (model.safetensors / pytorch_model.bin) are used if present.
     """
+
+    tower_kind = 'text'
 
     def __init__(self, arch: ArchSpec = 'ViT-B-16-quickgelu', pretrained: Optional[str] = None,
                  adapter: Optional[Dict] = None, text_model_dir: Optional[str] = None,
@@ -86,20 +89,19 @@ class OpenCLIPTextEncoder(BaseModule):
         elif not (self.is_hf and self._load_folder_weights()):
             MMLogger.get_current_instance().warning('OpenCLIPTextEncoder: no pretrained weights; '
                                                     'the text tower is randomly initialised.')
-        self.tower.requires_grad_(False)
+        self.freeze_tower()
+        self.attach_adapters(adapter, dict(dim=hf.text_width(self.tower), num_prefix_tokens=0),
+                             output_adapters=False)
         if adapter:
-            geometry = dict(dim=hf.text_width(self.tower), num_prefix_tokens=0)
-            output = attach_adapters(hf.text_blocks(self.tower), adapter, geometry)
-            if output:
-                raise ValueError(f'{adapter["type"]} acts on token maps; only in-block adapters '
-                                 '(LoRAAdapter) can adapt the text tower')
+            log_parameter_report(self)
+
+    def tower_blocks(self) -> nn.ModuleList:
+        """The text tower's blocks (open_clip resblocks or BERT layers)."""
+        return hf.text_blocks(self.tower)
 
     def _check_and_load(self, weights: Dict[str, torch.Tensor], source: str, what: str) -> None:
-        problems = describe_mismatch(self.tower.state_dict(), weights)
-        if problems:
-            raise PretrainedMismatchError(
-                f'{source}: {what} do not match the text tower of arch={self.arch_name}: '
-                + '; '.join(problems))
+        check_fits(self.tower.state_dict(), weights, PretrainedMismatchError,
+                   f'{source}: {what} do not match the text tower of arch={self.arch_name}')
         self.tower.load_state_dict(weights, strict=True)
 
     def _load(self, path: Union[str, Path]) -> None:
@@ -128,11 +130,6 @@ class OpenCLIPTextEncoder(BaseModule):
             f'OpenCLIPTextEncoder: BERT weights from {path}; the text projection is randomly '
             'initialised (give the CLIP weights file as pretrained for the trained one).')
         return True
-
-    def train(self, mode: bool = True) -> 'OpenCLIPTextEncoder':
-        super().train(mode)
-        train_adapters_only(self.tower, mode)
-        return self
 
     def tokenize(self, texts: Sequence[str]) -> torch.Tensor:
         """Token ids (B, context_length) on the encoder's device."""

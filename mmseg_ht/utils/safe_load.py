@@ -6,10 +6,11 @@ or (OpenAI's released ``.pt`` files) as TorchScript archives, whose loader
 unpickles only TorchScript's own types.
 """
 import pickle
+import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Dict, Union
+from typing import Any, Dict, Type, Union
 
 import torch
 
@@ -32,22 +33,24 @@ def _is_torchscript_archive(path: Path) -> bool:
         return any('/code/' in name for name in archive.namelist())
 
 
-def _unwrap_state_dict(obj: object, path: Path) -> Dict[str, torch.Tensor]:
-    """Find the tensor state dict inside common checkpoint wrappers."""
+def _unwrap_state_dict(obj: object, path: Path, what: str,
+                       error: Type[Exception], hint: str) -> Dict[str, torch.Tensor]:
+    """The tensor state dict inside common checkpoint wrappers, ``module.`` prefixes removed.
+
+    The prefix of DataParallel/DDP models is stripped key by key, as mmengine's
+    ``load_checkpoint`` does. ``error(message)`` is raised when no tensors are inside.
+    """
     for key in ('state_dict', 'model', 'module'):
         if isinstance(obj, Mapping) and isinstance(obj.get(key), Mapping):
             obj = obj[key]
             break
-    if not isinstance(obj, Mapping):
-        raise WeightsFormatError(
-            f'{path}: expected a state dict (a mapping of names to tensors), '
-            f'found {type(obj).__name__}.')
-    tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
+    tensors = ({k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
+               if isinstance(obj, Mapping) else {})
     if not tensors:
-        raise WeightsFormatError(f'{path}: the file holds no tensors.')
-    if all(k.startswith('module.') for k in tensors):
-        tensors = {k[len('module.'):]: v for k, v in tensors.items()}
-    return tensors
+        found = 'a mapping without tensors' if isinstance(obj, Mapping) else type(obj).__name__
+        raise error(f'{path}: not a {what} (no state dict of tensors inside; found {found}).'
+                    + hint)
+    return {re.sub(r'^module\.', '', k): v for k, v in tensors.items()}
 
 
 def is_refusal(error: Exception) -> bool:
@@ -85,6 +88,28 @@ def torch_load_plain(path: Path, remedy: str, trusted: bool = False, mmap: bool 
             f'and plain data, and unpickling them could run arbitrary code. {remedy}') from err
 
 
+def read_torch_state_dict(path: PathLike, remedy: str, trusted: bool = False,
+                          mmap: bool = False, what: str = 'weights file',
+                          error: Type[Exception] = WeightsFormatError,
+                          hint: str = '') -> Dict[str, torch.Tensor]:
+    """The tensor state dict of a torch file, read by ``torch_load_plain``.
+
+    ``UnsafeWeightsError`` (with ``remedy``) when the pickle needs other objects;
+    ``error`` naming the file as a ``what`` (plus ``hint``) when it cannot be read or
+    holds no tensors. The one reader of pretrained weights, adapter files and the
+    checkpoints tools/test.py checks.
+    """
+    path = Path(path)
+    try:
+        obj = torch_load_plain(path, remedy, trusted=trusted, mmap=mmap)
+    except UnsafeWeightsError:
+        raise
+    except Exception as err:  # torch raises UnpicklingError, RuntimeError, EOFError, zip errors
+        raise error(f'{path}: not a readable {what} ({type(err).__name__}: {err}).'
+                    + hint) from err
+    return _unwrap_state_dict(obj, path, what, error, hint)
+
+
 def load_state_dict_safely(path: PathLike) -> Dict[str, torch.Tensor]:
     """Read a tensor state dict from safetensors, torch or TorchScript files.
 
@@ -99,18 +124,13 @@ def load_state_dict_safely(path: PathLike) -> Dict[str, torch.Tensor]:
             '(weights are never downloaded at run time).')
     if path.suffix == '.safetensors':
         from safetensors.torch import load_file
-        return _unwrap_state_dict(load_file(str(path), device='cpu'), path)
+        return _unwrap_state_dict(load_file(str(path), device='cpu'), path, 'weights file',
+                                  WeightsFormatError, '')
     if _is_torchscript_archive(path):
-        return _unwrap_state_dict(
-            torch.jit.load(str(path), map_location='cpu').state_dict(), path)
-    try:
-        obj = torch_load_plain(path, 'Convert it to a plain state dict or safetensors on a '
-                                     'machine you trust (see README, "Troubleshooting").')
-    except UnsafeWeightsError:
-        raise
-    except Exception as err:  # torch raises UnpicklingError, RuntimeError, EOFError ...
-        raise WeightsFormatError(f'{path}: not a readable weights file ({err}).') from err
-    return _unwrap_state_dict(obj, path)
+        return _unwrap_state_dict(torch.jit.load(str(path), map_location='cpu').state_dict(),
+                                  path, 'weights file', WeightsFormatError, '')
+    return read_torch_state_dict(path, 'Convert it to a plain state dict or safetensors on a '
+                                       'machine you trust (see README, "Troubleshooting").')
 
 
 def save_state_dict_safely(state_dict: Mapping, path: PathLike,

@@ -66,12 +66,12 @@ def test_zero_shot_without_adapters(rule, busi_cls_root, tiny_clip_weights, tmp_
 
 
 def test_zero_shot_with_stage1_adapter_weights(busi_cls_root, tiny_clip_weights, tmp_path):
-    from mmseg_ht.models.backbones import CLIPViT, save_adapter_checkpoint
+    from mmseg_ht.models.backbones import CLIPViT
     adapter = dict(type='HTAdapter', bottleneck=64, frequency_filter='spectral',
                    noise_estimation=True, blocks='all')  # configs/_base_/adapters/ht.py
     backbone = CLIPViT(arch=TINY, pretrained=str(tiny_clip_weights), adapter=adapter,
                        out_pooled=True)
-    path = save_adapter_checkpoint(backbone, tmp_path / 'stage1.safetensors')
+    path = backbone.save_adapters(tmp_path / 'stage1.safetensors')
     args = zero_shot_args('configs/zero_shot/clip-ht_busi.py', tmp_path, tiny_clip_weights)
     with pytest.raises(ValueError, match='--checkpoint'):
         run_tool_in_process('tools/zero_shot.py', *args, data_root=busi_cls_root)

@@ -14,9 +14,7 @@ from mmpretrain.structures import DataSample
 from mmseg.registry import MODELS as SEG_MODELS
 
 import mmseg_ht.contrastive  # noqa: F401  (registrations)
-from mmseg_ht.contrastive import export_adapters, split_checkpoint_adapters, text_adapter_path
-from mmseg_ht.contrastive.adapter_export import text_adapter_state_dict
-from mmseg_ht.models.backbones.adapter_checkpoint import adapter_state_dict
+from mmseg_ht.models.adapters import export_adapters, split_checkpoint_adapters, text_adapter_path
 from tests.tiny_bert import IMAGE_ARCHS, tiny_bert_dir, tiny_medical_arch  # noqa: F401 (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,8 +125,8 @@ def test_ht_export_loads_into_segmentation_backbone(tiny_clip_weights, tmp_path)
     seg_backbone = SEG_MODELS.build(dict(type='CLIPViT', arch=TINY, pretrained=str(tiny_clip_weights),
                                          adapter=HT, out_indices=(3, 6, 9),
                                          adapter_checkpoint=str(path), _scope_='mmseg'))
-    exported = adapter_state_dict(model.backbone)
-    for name, value in adapter_state_dict(seg_backbone).items():
+    exported = model.backbone.adapter_state_dict()
+    for name, value in seg_backbone.adapter_state_dict().items():
         assert torch.equal(value, exported[name])
     images = torch.randint(0, 256, (1, 3, 224, 224)).float()
     model.eval(), seg_backbone.eval()
@@ -151,8 +149,8 @@ def test_export_tool_on_a_vt_checkpoint(tiny_clip_weights, tmp_path):
     checkpoint = tmp_path / 'iter_1.pth'
     torch.save(dict(meta=dict(iter=1), state_dict=model.state_dict()), checkpoint)
     towers = split_checkpoint_adapters(model.state_dict())
-    assert set(towers['image']) == set(adapter_state_dict(model.backbone))
-    assert set(towers['text']) == set(text_adapter_state_dict(model.text_encoder))
+    assert set(towers['image']) == set(model.backbone.adapter_state_dict())
+    assert set(towers['text']) == set(model.text_encoder.adapter_state_dict())
     config = REPO / 'configs' / 'finetune' / 'clip-lora-vt_captions.py'
     out = tmp_path / 'export' / 'vt.safetensors'
     rank = ['model.backbone.adapter.rank=4', 'model.backbone.adapter.alpha=8',
@@ -162,8 +160,8 @@ def test_export_tool_on_a_vt_checkpoint(tiny_clip_weights, tmp_path):
          *rank]) == 0
     from safetensors.torch import load_file
     image, text = load_file(str(out)), load_file(str(text_adapter_path(out)))
-    assert all(torch.equal(image[k], v) for k, v in adapter_state_dict(model.backbone).items())
-    assert all(torch.equal(text[k], v) for k, v in text_adapter_state_dict(model.text_encoder).items())
+    assert all(torch.equal(image[k], v) for k, v in model.backbone.adapter_state_dict().items())
+    assert all(torch.equal(text[k], v) for k, v in model.text_encoder.adapter_state_dict().items())
 
 
 CONFIGS = sorted((REPO / 'configs' / 'finetune').glob('*_captions.py'))

@@ -16,10 +16,8 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmseg_ht.contrastive  # noqa: F401  (registrations)
-from mmseg_ht.contrastive import export_adapters, text_adapter_path
-from mmseg_ht.contrastive.adapter_export import text_adapter_state_dict
 from mmseg_ht.datasets.phantom import generate_phantom_sample
-from mmseg_ht.models.backbones.adapter_checkpoint import adapter_state_dict
+from mmseg_ht.models.adapters import export_adapters, text_adapter_path
 from mmseg_ht.models.hf_text_tower import TextModelFolderError
 from tests.tiny_bert import (BERT_LAYERS, BERT_WIDTH, BIOMEDCLIP, IMAGE_ARCHS,  # noqa: F401
                              UNIMEDCLIP, no_network, tiny_bert_dir, tiny_medical_arch,
@@ -155,9 +153,9 @@ def test_export_tool_on_a_vt_checkpoint(name, tiny_bert_dir, releases, tmp_path)
                                 '--text-model-dir', str(tiny_bert_dir)]) == 0
     from safetensors.torch import load_file
     image, text = load_file(str(out)), load_file(str(text_adapter_path(out)))
-    assert set(image) == set(adapter_state_dict(model.backbone))
+    assert set(image) == set(model.backbone.adapter_state_dict())
     assert all(torch.equal(text[k], v)
-               for k, v in text_adapter_state_dict(model.text_encoder).items())
+               for k, v in model.text_encoder.adapter_state_dict().items())
 
 
 @pytest.mark.parametrize('name,downstream', [(BIOMEDCLIP, 'ht/biomedclip-lora_busi.py'),
@@ -180,9 +178,9 @@ def test_vt_image_adapters_load_into_downstream_configs(name, downstream, tiny_b
                     out_indices=(1, 2, 3), adapter=dict(backbone.adapter, rank=RANK, alpha=8),
                     adapter_checkpoint=str(image_file), _scope_='mmseg')
     loaded = SEG_MODELS.build(backbone)
-    exported = adapter_state_dict(model.backbone)
-    assert set(adapter_state_dict(loaded)) == set(exported)
-    assert all(torch.equal(v, exported[k]) for k, v in adapter_state_dict(loaded).items())
+    exported = model.backbone.adapter_state_dict()
+    assert set(loaded.adapter_state_dict()) == set(exported)
+    assert all(torch.equal(v, exported[k]) for k, v in loaded.adapter_state_dict().items())
 
 
 @pytest.mark.parametrize('stem', ['biomedclip-lora-vt', 'unimedclip-ht'])

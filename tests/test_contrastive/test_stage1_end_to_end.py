@@ -14,7 +14,6 @@ from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 from safetensors.torch import load_file
 
-from mmseg_ht.models.backbones.adapter_checkpoint import adapter_state_dict
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = 'mmseg_ht-tiny-vit16'
@@ -91,6 +90,6 @@ def test_captions_train_export_and_load_into_segmentation(busi_root, tmp_path):
     seg.model.decode_head.in_channels = (64, 64, 64)
     with DefaultScope.overwrite_default_scope('mmseg'):
         segmentor = MODELS.build(seg.model)
-    loaded = adapter_state_dict(segmentor.backbone)
+    loaded = segmentor.backbone.adapter_state_dict()
     assert set(loaded) == set(trained)
     assert all(torch.equal(loaded[k].detach(), v) for k, v in trained.items())

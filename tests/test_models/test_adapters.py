@@ -7,7 +7,6 @@ from mmseg.registry import MODELS
 import mmseg_ht  # noqa: F401
 from mmseg_ht.models.adapters import HTAdapter, LoRAAdapter, MonaAdapter
 from mmseg_ht.models.adapters.ht_layers import FrequencyFilter, NoiseEstimator
-from mmseg_ht.models.backbones import load_adapter_checkpoint, save_adapter_checkpoint
 from tests.tiny_towers import TINY_ARCHS, TINY_OPENCLIP_ARCH
 
 GRID = (6, 6)
@@ -171,13 +170,13 @@ def test_adapter_checkpoint_round_trip(tmp_path, adapter):
         for p in source.parameters():
             if p.requires_grad:
                 p.add_(0.1 * torch.randn_like(p))
-    path = save_adapter_checkpoint(source, tmp_path / 'adapters.safetensors')
+    path = source.save_adapters(tmp_path / 'adapters.safetensors')
     target = MODELS.build(cfg).eval()
     target.load_state_dict({k: v for k, v in source.state_dict().items()
                             if 'lora_' not in k and not k.startswith('adapters.')}, strict=False)
     x = torch.rand(2, 3, 32, 32) * 255
     assert not torch.allclose(target(x)[0], source(x)[0])
-    load_adapter_checkpoint(target, path)
+    target.load_adapters(path)
     for a, b in zip(target(x), source(x)):
         torch.testing.assert_close(a, b)
     via_config = MODELS.build(dict(cfg, adapter_checkpoint=str(path))).eval()
@@ -185,4 +184,4 @@ def test_adapter_checkpoint_round_trip(tmp_path, adapter):
     torch.testing.assert_close(via_config(x)[0], source(x)[0])
     wrong = MODELS.build(dict(cfg, adapter=dict(type='MonaAdapter', bottleneck=16)))
     with pytest.raises(ValueError, match='adapters.safetensors'):
-        load_adapter_checkpoint(wrong, path)
+        wrong.load_adapters(path)

@@ -19,11 +19,8 @@ import torch
 import mmseg_ht  # noqa: F401
 from mmseg.registry import MODELS  # noqa: E402
 
-from mmseg_ht.contrastive.adapter_export import load_text_adapter_checkpoint  # noqa: E402
 from mmseg_ht.engine.checkpoint_fit import (CheckpointMismatchError, CheckpointReadError,  # noqa: E402
                                             check_checkpoint_fits, read_checkpoint_state_dict)
-from mmseg_ht.models.backbones.adapter_checkpoint import (load_adapter_checkpoint,  # noqa: E402
-                                                          save_adapter_checkpoint)
 from mmseg_ht.utils import UnsafeWeightsError, load_state_dict_safely  # noqa: E402
 from reliability_helpers import Exploit  # noqa: E402
 from tests.tiny_towers import TINY_OPENCLIP_ARCH  # noqa: E402
@@ -49,27 +46,29 @@ def evil_adapter_pth(tmp_path, marker):
 
 def test_adapter_pth_with_payload_is_refused_directly_and_through_the_config(evil_adapter_pth):
     with pytest.raises(UnsafeWeightsError, match='adapters.pth: refused'):
-        load_adapter_checkpoint(backbone(), evil_adapter_pth)
+        backbone().load_adapters(evil_adapter_pth)
     with pytest.raises(UnsafeWeightsError, match='adapters.pth'):
         backbone(adapter_checkpoint=str(evil_adapter_pth))
+    text_encoder = MODELS.build(dict(type='OpenCLIPTextEncoder', arch='mmseg_ht-tiny-vit16',
+                                     adapter=dict(type='LoRAAdapter', rank=2)))
     with pytest.raises(UnsafeWeightsError):
-        load_text_adapter_checkpoint(backbone(), evil_adapter_pth)
+        text_encoder.load_adapters(evil_adapter_pth)
 
 
 def test_plain_adapter_pth_and_safetensors_still_load(tmp_path):
     source = backbone()
-    safetensors_path = save_adapter_checkpoint(source, tmp_path / 'a.safetensors')
+    safetensors_path = source.save_adapters(tmp_path / 'a.safetensors')
     torch.save({'state_dict': {f'backbone.{k}': v for k, v in source.state_dict().items()
                                if k.startswith('adapters.')}}, tmp_path / 'a.pth')
     for path in (safetensors_path, tmp_path / 'a.pth'):
-        assert load_adapter_checkpoint(backbone(), path)
+        assert backbone().load_adapters(path)
 
 
 def test_pickle_disguised_as_safetensors_is_refused(tmp_path, marker):
     path = tmp_path / 'adapters.safetensors'
     path.write_bytes(pickle.dumps({'w': Exploit(marker)}))
     with pytest.raises(Exception):
-        load_adapter_checkpoint(backbone(), path)
+        backbone().load_adapters(path)
 
 
 def test_pickle_disguised_as_torchscript_archive_is_refused(tmp_path, marker):

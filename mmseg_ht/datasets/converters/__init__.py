@@ -12,24 +12,25 @@ Output of every converter (OUT_DIR becomes a config's ``DATA_ROOT``)::
 Sources are read by ``medical_io.read_frames`` (PNG, JPEG, BMP, TIFF, GIF, DICOM,
 NIfTI; the format decided by content), which also gives the pixel spacing.
 
-Library functions ``convert_<name>(src, out, ConvertOptions(...), **flags)``;
+Library functions ``convert_<name>(src, out, ConvertOptions(...), **settings)`` (each
+converter's ``SPEC.convert``; settings are its flags, e.g. ``include_normal=True``);
 command-line tools ``tools/dataset_converters/<name>.py SRC_DIR OUT_DIR``.
 """
 from . import busi, ddti, folder, prostate, tn3k
-from .busi import convert_busi
 from .context import ConvertOptions
-from .ddti import convert_ddti
 from .errors import (ConversionError, CorruptImageError, MaskSizeMismatchError,
                      OutputExistsError, SourceLayoutError, UnpairedFilesError)
-from .folder import convert_folder
-from .prostate import convert_prostate
 from .report import ConversionReport
 from .spec import ConverterSpec
 from .splits import assign_splits
-from .tn3k import convert_tn3k
 
 CONVERTERS = {spec.name: spec for spec in (busi.SPEC, ddti.SPEC, tn3k.SPEC, prostate.SPEC,
                                            folder.SPEC)}
+convert_busi = busi.SPEC.convert
+convert_ddti = ddti.SPEC.convert
+convert_folder = folder.SPEC.convert
+convert_prostate = prostate.SPEC.convert
+convert_tn3k = tn3k.SPEC.convert
 
 __all__ = [
     'CONVERTERS', 'ConversionError', 'ConversionReport', 'ConvertOptions', 'ConverterSpec',

@@ -9,12 +9,10 @@ import re
 from collections import defaultdict
 from functools import partial
 from pathlib import Path
-from typing import Dict, List, Union
+from typing import Dict, List
 
-from .context import ConversionContext, ConvertOptions
+from .context import ConversionContext
 from .pairing import image_files, index_by_stem, pair_by_key, require_dir
-from .pipeline import run_conversion
-from .report import ConversionReport
 from .sample import Sample, load_image_with_masks
 from .source_files import pairing_stem
 from .spec import ConverterSpec
@@ -56,17 +54,8 @@ def discover_busi(ctx: ConversionContext, include_normal: bool = False) -> List[
     return samples
 
 
-def convert_busi(src: Union[str, Path], out: Union[str, Path],
-                 options: ConvertOptions = ConvertOptions(),
-                 include_normal: bool = False) -> ConversionReport:
-    """Convert the BUSI release at ``src`` into the mmseg layout at ``out``."""
-    return run_conversion('busi', src, out, partial(discover_busi, include_normal=include_normal),
-                          options, RANDOM_8_1_1, stratify_by_label=True,
-                          extra_options=dict(include_normal=include_normal))
-
-
 SPEC = ConverterSpec(
-    name='busi', description=__doc__.splitlines()[0], convert=convert_busi,
+    name='busi', discover=discover_busi, ratios=RANDOM_8_1_1, stratify_by_label=True,
     source_layout='Dataset_BUSI_with_GT/{benign,malignant,normal}/<class> (N).png + '
                   '<class> (N)_mask[_K].png',
     flags={'--include-normal': "keep the 'normal' images (with empty masks); excluded by default"})

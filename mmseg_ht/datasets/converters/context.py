@@ -3,6 +3,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, Sequence, Tuple, Union
 
+from mmseg_ht.utils import list_names
 from .errors import UnpairedFilesError
 from .report import ConversionReport
 
@@ -24,11 +25,9 @@ class ConvertOptions:
         return asdict(self)
 
 
-def list_files(paths: Sequence[str], limit: int = MAX_LISTED) -> str:
-    """The first ``limit`` names, one per line, with a count of the rest."""
-    shown = '\n'.join(f'  {p}' for p in paths[:limit])
-    more = f'\n  ... and {len(paths) - limit} more' if len(paths) > limit else ''
-    return shown + more
+def list_files(paths: Sequence[str]) -> str:
+    """The first ``MAX_LISTED`` names in the given order, one per indented line."""
+    return '  ' + list_names(paths, MAX_LISTED, sep='\n  ', sort=False)
 
 
 @dataclass

@@ -16,17 +16,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Union
+from typing import Dict, List, Optional, Sequence, Set
 
 import numpy as np
 
-from .context import ConversionContext, ConvertOptions
+from .context import ConversionContext
 from .errors import CorruptImageError
 from .image_io import corrupt_file_error
 from .masks import rasterise_polygons
 from .pairing import image_files
-from .pipeline import run_conversion
-from .report import ConversionReport
 from .sample import LoadedPair, Sample, read_image
 from .source_files import pairing_stem
 from .spec import ConverterSpec
@@ -136,12 +134,6 @@ def discover_ddti(ctx: ConversionContext) -> List[Sample]:
     return samples
 
 
-def convert_ddti(src: Union[str, Path], out: Union[str, Path],
-                 options: ConvertOptions = ConvertOptions()) -> ConversionReport:
-    """Convert the DDTI release at ``src`` into the mmseg layout at ``out``."""
-    return run_conversion('ddti', src, out, discover_ddti, options, RANDOM_8_1_1)
-
-
 SPEC = ConverterSpec(
-    name='ddti', description=__doc__.splitlines()[0], convert=convert_ddti,
+    name='ddti', discover=discover_ddti, ratios=RANDOM_8_1_1,
     source_layout='DDTI/<case>.xml + DDTI/<case>_<n>.jpg')

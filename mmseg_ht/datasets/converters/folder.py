@@ -14,15 +14,12 @@ The pixel spacing stored in DICOM/NIfTI headers goes to
 ``--all-test`` puts everything in the test split (external test sets such as LN-EXT).
 """
 import csv
-from functools import partial
 from pathlib import Path
-from typing import Dict, List, Tuple, Union
+from typing import Dict, List, Tuple
 
-from .context import ConversionContext, ConvertOptions
+from .context import ConversionContext
 from .errors import SourceLayoutError
 from .pairing import paired_samples, require_dir
-from .pipeline import run_conversion
-from .report import ConversionReport
 from .sample import Sample
 from .spec import ConverterSpec
 from .splits import RANDOM_8_1_1
@@ -49,6 +46,8 @@ def read_source_labels(path: Path) -> Tuple[Dict[str, str], Dict[str, str]]:
 def discover_folder(ctx: ConversionContext, all_test: bool = False, nifti_axis: int = 2,
                     skip_empty_frames: bool = False) -> List[Sample]:
     """Samples of ``images/`` + ``masks/`` with the optional labels/groups."""
+    if nifti_axis not in (0, 1, 2):
+        raise SourceLayoutError(f'nifti_axis must be 0, 1 or 2 (a voxel axis), got {nifti_axis}')
     image_dir = require_dir(ctx.src / 'images', 'the image folder images/')
     mask_dir = require_dir(ctx.src / 'masks', 'the mask folder masks/')
     labels, groups = read_source_labels(ctx.src / LABELS_FILE)
@@ -57,23 +56,8 @@ def discover_folder(ctx: ConversionContext, all_test: bool = False, nifti_axis: 
                           skip_empty_frames=skip_empty_frames)
 
 
-def convert_folder(src: Union[str, Path], out: Union[str, Path],
-                   options: ConvertOptions = ConvertOptions(),
-                   all_test: bool = False, nifti_axis: int = 2,
-                   skip_empty_frames: bool = False) -> ConversionReport:
-    """Convert an ``images/`` + ``masks/`` folder at ``src`` into the mmseg layout at ``out``."""
-    if nifti_axis not in (0, 1, 2):
-        raise SourceLayoutError(f'nifti_axis must be 0, 1 or 2 (a voxel axis), got {nifti_axis}')
-    discover = partial(discover_folder, all_test=all_test, nifti_axis=nifti_axis,
-                       skip_empty_frames=skip_empty_frames)
-    return run_conversion('folder', src, out, discover, options, RANDOM_8_1_1,
-                          stratify_by_label=True,
-                          extra_options=dict(all_test=all_test, nifti_axis=nifti_axis,
-                                             skip_empty_frames=skip_empty_frames))
-
-
 SPEC = ConverterSpec(
-    name='folder', description=__doc__.splitlines()[0], convert=convert_folder,
+    name='folder', discover=discover_folder, ratios=RANDOM_8_1_1, stratify_by_label=True,
     source_layout='SRC/images/<stem>.<ext> + SRC/masks/<stem>.<ext> [+ SRC/labels.csv]; '
                   'ext: png, jpg, bmp, tif, gif, dcm (or none), nii, nii.gz',
     flags={'--all-test': 'put every image in the test split (external test sets, e.g. LN-EXT)',

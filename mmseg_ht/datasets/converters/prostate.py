@@ -14,18 +14,16 @@ patient, so slices of one patient never sit in two splits.
 import re
 from functools import partial
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .context import ConversionContext, ConvertOptions
+from .context import ConversionContext
 from .errors import CorruptImageError, MaskSizeMismatchError, SourceLayoutError
 from .image_io import apply_window, intensity_window
 from .masks import binarise_mask, check_same_size
 from .medical_io import Frame
 from .pairing import pair_by_key, require_dir
-from .pipeline import run_conversion
-from .report import ConversionReport
 from .sample import LoadedPair, Sample, pair_spacing
 from .source_files import source_frames, source_indices
 from .spec import ConverterSpec
@@ -127,18 +125,8 @@ def discover_prostate(ctx: ConversionContext, keep_empty_slices: bool = False) -
     return samples
 
 
-def convert_prostate(src: Union[str, Path], out: Union[str, Path],
-                     options: ConvertOptions = ConvertOptions(),
-                     keep_empty_slices: bool = False) -> ConversionReport:
-    """Convert the MicroSegNet release at ``src`` into the mmseg layout at ``out``."""
-    return run_conversion('prostate', src, out,
-                          partial(discover_prostate, keep_empty_slices=keep_empty_slices),
-                          options, TRAIN_VAL_8_2,
-                          extra_options=dict(keep_empty_slices=keep_empty_slices))
-
-
 SPEC = ConverterSpec(
-    name='prostate', description=__doc__.splitlines()[0], convert=convert_prostate,
+    name='prostate', discover=discover_prostate, ratios=TRAIN_VAL_8_2,
     source_layout='{train,test}/micro_ultrasound_scans/*.nii.gz + '
                   '{train,test}/expert_annotations/*.nii.gz',
     flags={'--keep-empty-slices': 'also keep slices whose annotation is empty'})

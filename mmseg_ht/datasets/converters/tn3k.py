@@ -7,13 +7,10 @@ Split: the predefined test set; trainval is split 8:2 into train/val (seeded).
 Output stems are prefixed ``trainval_``/``test_`` because both subsets number
 their files from 0000.
 """
-from pathlib import Path
-from typing import List, Union
+from typing import List
 
-from .context import ConversionContext, ConvertOptions
+from .context import ConversionContext
 from .pairing import paired_samples, require_dir
-from .pipeline import run_conversion
-from .report import ConversionReport
 from .sample import Sample
 from .spec import ConverterSpec
 from .splits import TRAIN_VAL_8_2
@@ -32,12 +29,6 @@ def discover_tn3k(ctx: ConversionContext) -> List[Sample]:
     return samples
 
 
-def convert_tn3k(src: Union[str, Path], out: Union[str, Path],
-                 options: ConvertOptions = ConvertOptions()) -> ConversionReport:
-    """Convert the TN3K release at ``src`` into the mmseg layout at ``out``."""
-    return run_conversion('tn3k', src, out, discover_tn3k, options, TRAIN_VAL_8_2)
-
-
 SPEC = ConverterSpec(
-    name='tn3k', description=__doc__.splitlines()[0], convert=convert_tn3k,
+    name='tn3k', discover=discover_tn3k, ratios=TRAIN_VAL_8_2,
     source_layout='tn3k/{trainval,test}-image/NNNN.jpg + {trainval,test}-mask/NNNN.{jpg,png}')

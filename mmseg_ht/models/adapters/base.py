@@ -1,7 +1,7 @@
-"""The contract between the CLIPViT backbone and its adapters.
+"""The contract between an adapted tower (``AdaptedTower``) and its adapters.
 
-The backbone builds one adapter per selected transformer block from the
-``ADAPTERS`` registry, passing the block geometry as default arguments
+``AdaptedTower.attach_adapters`` builds one adapter per selected transformer block
+from the ``ADAPTERS`` registry, passing the block geometry as default arguments
 (``dim``, ``grid_size``, ``num_prefix_tokens``). It then calls
 ``adapter.attach(block)`` once. Two kinds exist:
 

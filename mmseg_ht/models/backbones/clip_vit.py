@@ -7,21 +7,18 @@ token maps and stop after the last block a task needs. CLIP's mean/std
 normalisation happens here, once, from the tower's own constants: feed it
 RGB images in 0–255 (the data preprocessor only converts BGR→RGB).
 """
-import warnings
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from torch.utils.checkpoint import checkpoint
 from mmengine.logging import MMLogger
-from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 
 from mmseg_ht.compat.torch_versions import attention_guard
-from mmseg_ht.models.adapters.attach import attach_adapters, train_adapters_only
+from mmseg_ht.models.adapters import AdaptedTower, log_parameter_report
 from mmseg_ht.models.adapters.base import patch_tokens_to_map
-from .adapter_checkpoint import load_adapter_checkpoint
-from .parameter_report import log_parameter_report
+from mmseg_ht.utils import warn_random_init
 from .pretrained import load_pretrained_image_tower
 from .tower_families import family_of
 from .towers import ArchSpec, build_image_tower
@@ -29,17 +26,12 @@ from .towers import ArchSpec, build_image_tower
 OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
-RANDOM_INIT_WARNING = (
-    '\n' + '!' * 78 + '\n'
-    'CLIPViT: no pretrained weights given (model.backbone.pretrained=None).\n'
-    'The image tower is RANDOMLY INITIALISED and frozen: results will be\n'
-    'meaningless for anything but smoke tests. Set pretrained to a local\n'
-    'CLIP weights file (see README, "Pretrained weights").\n' + '!' * 78)
-
 
 @MODELS.register_module()
-class CLIPViT(BaseModule):
+class CLIPViT(AdaptedTower):
     """Frozen CLIP image tower + adapters, returning multi-level token maps.
+
+    Attaching, freezing and the adapter weights are ``AdaptedTower``'s.
 
     Args:
         arch: open_clip model name or model-config dict (see ``towers``).
@@ -80,17 +72,18 @@ class CLIPViT(BaseModule):
         self._load_or_warn(pretrained)
         self.frozen = frozen
         if frozen:
-            self.tower.requires_grad_(False)
+            self.freeze_tower()
 
-        num_blocks = len(self.family.blocks(self.tower))
+        num_blocks = len(self.tower_blocks())
         self.out_indices = self._check_out_indices(out_indices, num_blocks)
         self.out_pooled = out_pooled
         self.with_cp = with_cp
         self.num_blocks_run = num_blocks if out_pooled else max(self.out_indices) + 1
-        self.adapters = nn.ModuleDict()
-        self._attach_adapters(adapter)
+        self.attach_adapters(adapter, dict(
+            dim=self.family.width(self.tower), grid_size=self.family.grid_size(self.tower),
+            num_prefix_tokens=self.family.num_prefix_tokens(self.tower)))
         if adapter_checkpoint:
-            load_adapter_checkpoint(self, adapter_checkpoint)
+            self.load_adapters(adapter_checkpoint)
 
         mean = torch.tensor(getattr(self.tower, 'image_mean', None) or OPENAI_CLIP_MEAN) * 255
         std = torch.tensor(getattr(self.tower, 'image_std', None) or OPENAI_CLIP_STD) * 255
@@ -105,9 +98,10 @@ class CLIPViT(BaseModule):
             load_pretrained_image_tower(self.tower, pretrained, self.arch_name)
             MMLogger.get_current_instance().info(f'CLIPViT: loaded {pretrained}')
         else:
-            MMLogger.get_current_instance().warning(RANDOM_INIT_WARNING)
-            warnings.warn('CLIPViT: image tower randomly initialised (no pretrained weights)',
-                          stacklevel=2)
+            warn_random_init('CLIPViT', 'model.backbone.pretrained', 'the image tower',
+                             'Results will be meaningless for anything but smoke tests.',
+                             'Set pretrained to a local CLIP weights file (see README, '
+                             '"Pretrained weights").')
 
     @staticmethod
     def _check_out_indices(out_indices: Sequence[int], num_blocks: int) -> Tuple[int, ...]:
@@ -117,29 +111,9 @@ class CLIPViT(BaseModule):
                              f'got {out_indices}')
         return out_indices
 
-    def _attach_adapters(self, adapter: Optional[Dict]) -> None:
-        if not adapter:
-            return
-        blocks = self.family.blocks(self.tower)
-        geometry = dict(dim=self.family.width(self.tower),
-                        grid_size=self.family.grid_size(self.tower),
-                        num_prefix_tokens=self.family.num_prefix_tokens(self.tower))
-        for index, module in attach_adapters(blocks, adapter, geometry).items():
-            self.adapters[str(index)] = module
-        for index in range(self.num_blocks_run, len(blocks)):
-            # Never run, so never reaches a loss: keep it out of the optimizer
-            # (and DDP's unused-parameter check). Its weights still load/export.
-            blocks[index].requires_grad_(False)
-            if str(index) in self.adapters:
-                self.adapters[str(index)].requires_grad_(False)
-
-    # ---------------------------------------------------------------- modes
-    def train(self, mode: bool = True) -> 'CLIPViT':
-        """Keep a frozen tower in eval mode (dropout off); adapters follow ``mode``."""
-        super().train(mode)
-        if self.frozen:
-            train_adapters_only(self.tower, mode)
-        return self
+    def tower_blocks(self) -> nn.ModuleList:
+        """The tower's transformer blocks (open_clip resblocks or timm blocks)."""
+        return self.family.blocks(self.tower)
 
     # -------------------------------------------------------------- forward
     def _check_input(self, images: torch.Tensor) -> None:

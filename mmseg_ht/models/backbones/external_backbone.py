@@ -20,7 +20,6 @@ the same config works under mmseg and mmpretrain. A scoped name imports its
 toolbox's models lazily; mmseg_ht itself never imports mmpretrain at import
 time.
 """
-import warnings
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple, Union
 
@@ -29,17 +28,9 @@ from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 
-from mmseg_ht.utils import load_state_dict_safely
-from .parameter_report import count_parameters
-from .pretrained import PretrainedMismatchError, _first, describe_mismatch
-
-RANDOM_INIT_WARNING = (
-    '\n' + '!' * 78 + '\n'
-    'ExternalBackbone ({type}): no pretrained weights given\n'
-    '(model.backbone.pretrained=None). The backbone is RANDOMLY INITIALISED{frozen}.\n'
-    '{consequence}\n'
-    'Set pretrained to a local weights file (see README, "Pretrained weights").\n'
-    + '!' * 78)
+from mmseg_ht.utils import (check_fits, count_parameters, describe_mismatch, list_names,
+                            load_state_dict_safely, warn_random_init)
+from .pretrained import PretrainedMismatchError
 
 
 @MODELS.register_module()
@@ -75,13 +66,12 @@ class ExternalBackbone(BaseModule):
         if pretrained:
             self.load_pretrained(pretrained, prefix, ignore_keys)
         else:
-            consequence = ('Results will be meaningless for anything but smoke tests.' if frozen
-                           else 'It trains from scratch (no ImageNet initialisation).')
-            MMLogger.get_current_instance().warning(RANDOM_INIT_WARNING.format(
-                type=self.inner_type, frozen=' and frozen' if frozen else '',
-                consequence=consequence))
-            warnings.warn(f'ExternalBackbone ({self.inner_type}): randomly initialised '
-                          '(no pretrained weights)', stacklevel=2)
+            warn_random_init(
+                f'ExternalBackbone ({self.inner_type})', 'model.backbone.pretrained',
+                'the backbone' + (' (frozen)' if frozen else ''),
+                'Results will be meaningless for anything but smoke tests.' if frozen
+                else 'It trains from scratch (no ImageNet initialisation).',
+                'Set pretrained to a local weights file (see README, "Pretrained weights").')
         if frozen:
             self.module.requires_grad_(False)
             self.module.eval()
@@ -100,7 +90,7 @@ class ExternalBackbone(BaseModule):
             if not kept:
                 raise PretrainedMismatchError(
                     f'{path}: no key starts with prefix={prefix!r} (the file has e.g. '
-                    f'{_first(sorted(weights))}). Set model.backbone.prefix to the prefix of '
+                    f'{list_names(weights)}). Set model.backbone.prefix to the prefix of '
                     'the backbone keys in this file, or None.')
             weights = kept
         ignore = set(ignore_keys)
@@ -108,12 +98,10 @@ class ExternalBackbone(BaseModule):
         expected = self.module.state_dict()
         common = [k for k in weights if k in expected]
         # Keys first (shapes compared below, after the inner module's load hooks).
-        key_problems = describe_mismatch(expected,
-                                         {k: expected.get(k, v) for k, v in weights.items()})
-        if key_problems:
-            raise PretrainedMismatchError(
-                f'{path}: weights do not match the backbone {self.inner_type}: '
-                + '; '.join(key_problems) + '. Check model.backbone (arch, prefix, ignore_keys).')
+        check_fits(expected, {k: expected.get(k, v) for k, v in weights.items()},
+                   PretrainedMismatchError,
+                   f'{path}: weights do not match the backbone {self.inner_type}',
+                   'Check model.backbone (arch, prefix, ignore_keys).')
         try:
             # Shapes: the inner module's load hooks may adapt some (mmpretrain's
             # ViT resizes a position embedding of another image size).
@@ -149,4 +137,4 @@ class ExternalBackbone(BaseModule):
         return tuple(outputs)
 
 
-__all__ = ['ExternalBackbone', 'RANDOM_INIT_WARNING']
+__all__ = ['ExternalBackbone']

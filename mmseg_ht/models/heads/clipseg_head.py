@@ -23,7 +23,6 @@ embeddings of ``prompts``), computed once at build time by
 as a buffer, so checkpoints stay small and carry the condition they were
 trained with.
 """
-import warnings
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -33,15 +32,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 
 from mmseg_ht.models.text_encoder import OpenCLIPTextEncoder
-
-RANDOM_TEXT_WARNING = (
-    '\n' + '!' * 78 + '\n'
-    'CLIPSegHead: no text tower weights (model.decode_head.text_encoder.pretrained=None).\n'
-    'The text condition comes from a RANDOMLY INITIALISED text tower: results are\n'
-    'meaningless for anything but smoke tests. Set it to the same local CLIP weights\n'
-    'file as model.backbone.pretrained. (Testing a trained checkpoint is fine: the\n'
-    'condition it was trained with is saved in it and replaces this one.)\n' + '!' * 78)
-
+from mmseg_ht.utils import warn_random_init
 
 def encode_prompt_ensemble(text_encoder: Dict, prompts: Sequence[str]) -> torch.Tensor:
     """Mean of the L2-normalised text embeddings of ``prompts`` (E,), via a temporary text tower."""
@@ -50,9 +41,13 @@ def encode_prompt_ensemble(text_encoder: Dict, prompts: Sequence[str]) -> torch.
     cfg = dict(text_encoder)
     cfg.pop('type', None)
     if not cfg.get('pretrained'):
-        MMLogger.get_current_instance().warning(RANDOM_TEXT_WARNING)
-        warnings.warn('CLIPSegHead: text tower randomly initialised (no text_encoder.pretrained)',
-                      stacklevel=3)
+        warn_random_init(
+            'CLIPSegHead', 'model.decode_head.text_encoder.pretrained',
+            'the text tower that gives the text condition',
+            'Results are meaningless for anything but smoke tests.',
+            'Set it to the same local CLIP weights file as model.backbone.pretrained. (Testing a '
+            'trained checkpoint is fine: the condition it was trained with is saved in it and '
+            'replaces this one.)', stacklevel=3)
     encoder = OpenCLIPTextEncoder(**cfg).eval()
     return encoder.encode_prompts(list(prompts)).mean(dim=0)
 
