@@ -100,8 +100,10 @@ def test_writes_masks_overlays_csv_and_report(run, inputs):
         if source.suffix == '.png':
             assert mask.shape == cv2.imread(str(source), cv2.IMREAD_UNCHANGED).shape[:2]
         assert mask.dtype == np.uint8 and set(np.unique(mask)) <= {0, 1}
+    with open(out / 'lesions.csv', newline='') as handle:
+        header = next(csv.reader(handle))
+    assert header[:len(REQUIRED_COLUMNS)] == REQUIRED_COLUMNS
     rows = read_csv(out / 'lesions.csv')
-    assert list(rows[0])[:len(REQUIRED_COLUMNS)] == REQUIRED_COLUMNS
     assert {row['image'] for row in rows} <= set(names)
     assert (out / 'report.html').is_file()
 

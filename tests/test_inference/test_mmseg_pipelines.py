@@ -12,7 +12,13 @@ from mmengine.dataset import Compose  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 from tests.conftest import REPO_ROOT  # noqa: E402
 
-DATASET_CONFIGS = sorted(p.name for p in (REPO_ROOT / 'configs/_base_/datasets').glob('*.py'))
+# Every data set config (the leaves inherit their pipelines) and the leaves with their own.
+CONFIGS = sorted(str(p.relative_to(REPO_ROOT))
+                 for p in (REPO_ROOT / 'configs/_base_/datasets').glob('*.py')) + [
+    pytest.param('configs/demo/clip-ht_phantom.py', marks=pytest.mark.xfail(
+        strict=True, raises=ValueError, reason='the demo leaf still loads with '
+        'LoadUltrasoundImage; it is to load like configs/_base_/datasets/us_binary_seg.py')),
+]
 
 
 def inferencer_pipeline(cfg: Config) -> Compose:
@@ -48,9 +54,9 @@ def files(tmp_path_factory):
     return paths
 
 
-@pytest.mark.parametrize('config', DATASET_CONFIGS)
+@pytest.mark.parametrize('config', CONFIGS)
 def test_inferencer_input_equals_the_test_pipelines(config, files):
-    cfg = Config.fromfile(str(REPO_ROOT / 'configs/_base_/datasets' / config))
+    cfg = Config.fromfile(str(REPO_ROOT / config))
     with DefaultScope.overwrite_default_scope('mmseg'):  # the configs' default_scope
         pipeline = inferencer_pipeline(cfg)
         for image in ('gray', 'twelve'):
