@@ -2,12 +2,12 @@
 
 Preprocessing is the config's own test pipeline (its file loader replaced by mmseg's
 array loader, as ``MMSegInferencer`` does; its mask loader dropped) and data preprocessor,
-so an image is prepared exactly as in ``tools/test.py``. The model runs as PyTorch (checkpoint read with the project's
-weights-only loader) or as an exported ONNX file through onnxruntime; both give logits at
-the network's input size, which are resized to the image like mmseg's
-``postprocess_result`` (bilinear, the head's ``align_corners``) and turned into the
-lesion probability (softmax class 1, or sigmoid for one output channel) and mask
-(argmax, or probability > the head's threshold).
+so an image is prepared exactly as in ``tools/test.py``. The model runs as PyTorch
+(checkpoint read with the project's weights-only loader) or as an exported ONNX file
+through onnxruntime; both give logits at the network's input size, which are resized to
+the image like mmseg's ``postprocess_result`` (bilinear, the head's ``align_corners``)
+and turned into the lesion probability (softmax class 1, or sigmoid for one output
+channel) and mask (argmax, or probability > the head's threshold).
 """
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
