@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import cv2
-
-from mmseg_ht.datasets.converters.image_io import truncation_problem
+from mmseg_ht.datasets.image_io import DataValidationError, decode_image_bytes
 
 from .caption_cleaning import MIN_CAPTION_LENGTH, check_caption
 from .caption_table import iter_pairs
@@ -39,10 +37,9 @@ def check_image(path: Path) -> Optional[str]:
     """
     if not path.is_file():
         return IMAGE_MISSING
-    if truncation_problem(path.read_bytes()):
-        return IMAGE_UNREADABLE
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None or image.size == 0:
+    try:
+        decode_image_bytes(path.read_bytes(), path, pillow_fallback=False)
+    except DataValidationError:
         return IMAGE_UNREADABLE
     return None
 

@@ -5,10 +5,11 @@ layout these classes read.
 """
 from .binary_ultrasound import (BinaryUltrasoundDataset, BUSIDataset, DDTIDataset, LNDataset,
                                 PhantomUSDataset, ProstateDataset, TN3KDataset)
-from .transforms import DataValidationError, LoadBinaryMask, LoadUltrasoundImage
+from .image_io import DataValidationError
+from .transforms import CheckUltrasoundImage, LoadBinaryMask, LoadUltrasoundImage
 
 __all__ = [
     'BinaryUltrasoundDataset', 'BUSIDataset', 'DDTIDataset', 'LNDataset', 'PhantomUSDataset',
-    'ProstateDataset', 'TN3KDataset', 'DataValidationError', 'LoadBinaryMask',
-    'LoadUltrasoundImage'
+    'ProstateDataset', 'TN3KDataset', 'DataValidationError', 'CheckUltrasoundImage',
+    'LoadBinaryMask', 'LoadUltrasoundImage'
 ]

@@ -19,7 +19,7 @@ from mmseg.registry import DATASETS
 from mmseg_ht.utils import list_names
 from .converters.spacing_table import SPACING_FILE, parse_spacing_table
 from .few_shot import FewShotMixin
-from .transforms import DataValidationError, image_header_size
+from .image_io import DataValidationError, image_header_size, opencv_image_problem
 
 PALETTE = [[0, 0, 0], [255, 0, 0]]  # background black, foreground red
 
@@ -189,10 +189,20 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
 
         Done here rather than by ``PackSegInputs(meta_keys=...)`` so that every config
         (and test-time augmentation, whose output holds a list of samples) carries it.
+        A sample that fails on an image OpenCV cannot decode (mmcv's loader then raises
+        a bare ``AssertionError``) raises the ``DataValidationError`` saying why.
         """
         data_info = self.get_data_info(idx)
         spacing = data_info.get('spacing')
-        data = self.pipeline(data_info)
+        try:
+            data = self.pipeline(data_info)
+        except DataValidationError:
+            raise
+        except Exception as error:
+            unreadable = opencv_image_problem(data_info['img_path'], self.backend_args)
+            if unreadable is None:
+                raise
+            raise unreadable from error
         if spacing is not None and isinstance(data, dict):
             samples = data.get('data_samples')
             for sample in samples if isinstance(samples, (list, tuple)) else [samples]:

@@ -14,11 +14,39 @@ read silently wrong:
   lines up (training) or breaks the metric (testing);
 * a truncated or non-image file fails with a bare ``AssertionError``.
 
-``LoadUltrasoundImage`` and ``LoadBinaryMask`` (used by
-``configs/_base_/datasets/us_binary_seg.py``) read the same files the same
-way when they are valid (8-bit images → 3-channel BGR, 0/1 masks), and
-otherwise raise ``DataValidationError`` naming the file, the problem and the
-remedy. Documented conversions (never a loss of information):
+**Images.** The segmentation configs (``configs/_base_/datasets/us_binary_seg.py``) load
+in two steps::
+
+    dict(type='LoadImageFromFile', color_type='unchanged'),  # mmcv's own loader
+    dict(type='CheckUltrasoundImage'),                        # checks and converts
+
+Why two steps and not one loader: mmseg's ``MMSegInferencer`` adapts a config's test
+pipeline by the *name* of its loader — it swaps the step typed exactly
+``LoadImageFromFile`` for its ``InferencerLoader`` (mmcv's loader for paths, mmseg's
+``LoadImageFromNDArray`` for arrays, with that step's arguments) and refuses pipelines
+without one. With mmcv's loader kept (``'unchanged'``: every depth and channel count as
+stored) and mmseg_ht's checks in the step after it, ``MMSegInferencer``,
+``tools/test.py`` and ``tools/infer.py`` all feed the same ``CheckUltrasoundImage`` and
+give the network the same input, without renaming or patching an mmcv/mmseg class.
+``CheckUltrasoundImage`` converts what was read (``image_io.to_bgr8``) and, when it came
+from a file, checks from the file's head and tail that it is complete (a cut JPEG decodes
+in OpenCV with grey rows). A file OpenCV cannot decode at all stops in mmcv's loader (a
+bare ``AssertionError``); the data set classes (``binary_ultrasound.py``) then raise the
+``DataValidationError`` that says why (``image_io.opencv_image_problem``), so training
+and testing still name the file and the problem.
+
+``LoadUltrasoundImage`` does the same in one step (the bytes read once, Pillow as the
+fallback decoder, its own clear errors without a data set class): for pipelines that no
+inferencer adapts by name — the classification configs and existing users' configs.
+
+**Masks.** ``LoadBinaryMask`` (mmseg's ``LoadAnnotations`` for 0/1 masks) refuses masks
+that would be misread; results without a ``seg_map_path`` (images without ground truth,
+as under ``MMSegInferencer``, which drops only steps typed ``LoadAnnotations``) pass
+unchanged, while a named mask that is missing or unreadable is an error.
+
+Valid files are read the same way as mmseg's loaders read them (8-bit images →
+3-channel BGR, 0/1 masks); everything else raises ``DataValidationError`` naming the
+file, the problem and the remedy. Documented conversions (never a loss of information):
 
 * 16-bit / float images: stretched from their min..max to 0..255 when they
   do not fit 0..255 (the converters' rule); gray images → 3 equal channels;
@@ -30,101 +58,62 @@ remedy. Documented conversions (never a loss of information):
   converters' rule (0/255, palette colours, RGB, soft edges) and logs each
   such file once, with a running count.
 """
-import io
-import os
-from typing import Optional, Set, Tuple
+from typing import Optional, Set
 
-import cv2
 import numpy as np
-from mmcv.transforms import LoadImageFromFile
+from mmcv.transforms import BaseTransform, LoadImageFromFile
 from mmengine import fileio
 from mmengine.logging import print_log
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
-from PIL import Image
 
 from mmseg_ht.utils import list_names
-from .converters.image_io import truncation_problem
+from .image_io import (MASK_VALUES, DataValidationError, decode_image_bytes, decode_mask_bytes,
+                       file_truncation_problem, to_bgr8, unreadable_image)
 
-MASK_VALUES = (0, 1)
+COLOR_TYPES = ('color', 'grayscale')
 _MAX_VALUES_SHOWN = 8
 
 
-class DataValidationError(ValueError):
-    """An image or mask that cannot be used as it is; the message says which, why and what to do.
+def _check_color_type(transform: str, color_type: str) -> None:
+    if color_type not in COLOR_TYPES:
+        raise ValueError(f"{transform}: color_type must be 'color' or 'grayscale', "
+                         f'got {color_type!r}')
 
-    ``path`` is the offending file, ``problem`` the short reason.
+
+@TRANSFORMS.register_module()
+class CheckUltrasoundImage(BaseTransform):
+    """Check and convert the image a loader put in ``img`` (module doc, "Images").
+
+    ``img`` of any depth and channel count (mmcv's ``LoadImageFromFile(color_type=
+    'unchanged')`` or an array given to ``MMSegInferencer``) becomes uint8, (H, W, 3)
+    BGR for ``color_type='color'`` or (H, W) for ``'grayscale'``; a cut JPEG/PNG file
+    (``img_path`` set) is a ``DataValidationError``. ``backend_args`` as for the loader,
+    used for that check when the file is not local.
     """
 
-    def __init__(self, message: str, path: str = '', problem: str = '') -> None:
-        super().__init__(message)
-        self.path = path
-        self.problem = problem or message
+    def __init__(self, color_type: str = 'color', backend_args: Optional[dict] = None) -> None:
+        _check_color_type(type(self).__name__, color_type)
+        self.color_type = color_type
+        self.backend_args = backend_args
 
+    def transform(self, results: dict) -> dict:
+        path = results.get('img_path')
+        if path is not None:
+            problem = file_truncation_problem(path, self.backend_args)
+            if problem:
+                raise unreadable_image(path, problem)
+        name = path if path is not None else '(given as an array)'
+        results['img'] = to_bgr8(results['img'], name, self.color_type)
+        return results
 
-def decode_image_bytes(data: bytes, path: str) -> np.ndarray:
-    """Pixel array as OpenCV decodes it (any depth, any channels), or ``DataValidationError``.
-
-    Pillow is the fallback for formats OpenCV cannot read; a PNG OpenCV cannot
-    decode is corrupt (OpenCV rejects truncated PNGs that Pillow would accept).
-    """
-    problem = 'the file is empty' if not data else truncation_problem(data)
-    if problem is None:
-        array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-        if array is not None and array.size:
-            return array
-        if data[:8] == b'\x89PNG\r\n\x1a\n':
-            problem = 'the PNG data is truncated or corrupt'
-    if problem is None:
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                if image.mode in ('L', 'I', 'I;16', 'I;16B', 'I;16L', 'F'):
-                    return np.asarray(image)
-                return np.ascontiguousarray(np.asarray(image.convert('RGB'))[..., ::-1])
-        except Exception as err:  # Pillow raises many exception types for bad files
-            problem = f'not a decodable image, truncated or corrupt ({err})'
-    raise DataValidationError(
-        f'cannot read image {path}: {problem}. Replace the file (re-export it from the '
-        'source data) or remove it together with its mask.', path=path, problem=problem)
-
-
-def image_header_size(path: str, backend_args: Optional[dict] = None) -> Tuple[int, int]:
-    """(width, height) read from the file header only, or ``DataValidationError``."""
-    with fileio.get_local_path(path, backend_args=backend_args) as local:
-        if os.path.getsize(local) == 0:
-            problem = 'the file is empty'
-        else:
-            try:
-                with Image.open(local) as image:
-                    return image.size
-            except Exception as err:  # Pillow raises many exception types for bad files
-                problem = f'not a decodable image, truncated or corrupt ({err})'
-    raise DataValidationError(f'cannot read {path}: {problem}.', path=str(path), problem=problem)
-
-
-def to_bgr8(array: np.ndarray, path: str, color_type: str = 'color') -> np.ndarray:
-    """uint8 image: (H, W, 3) BGR for ``color``, (H, W) for ``grayscale`` (see module doc)."""
-    from .converters.image_io import rescale_to_uint8
-    if array.ndim == 3 and array.shape[2] in (1, 2):  # gray (+ alpha)
-        array = array[..., 0]
-    if array.ndim == 3 and array.shape[2] == 4:  # BGRA
-        array = array[..., :3]
-    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] != 3):
-        raise DataValidationError(
-            f'image {path} has an unsupported shape {array.shape} (expected H x W gray, '
-            'or H x W x 3/4 colour). Re-export it as an 8-bit grayscale or RGB PNG.', path=path)
-    if array.dtype == bool:
-        array = array.astype(np.uint8) * 255
-    array = np.ascontiguousarray(rescale_to_uint8(array))
-    if color_type == 'grayscale':
-        return array if array.ndim == 2 else cv2.cvtColor(array, cv2.COLOR_BGR2GRAY)
-    return array if array.ndim == 3 else cv2.cvtColor(array, cv2.COLOR_GRAY2BGR)
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(color_type='{self.color_type}')"
 
 
 @TRANSFORMS.register_module()
 class LoadUltrasoundImage(LoadImageFromFile):
-    """``LoadImageFromFile`` that reads 8/16-bit, gray/RGB/RGBA images and fails clearly.
+    """``LoadImageFromFile`` + ``CheckUltrasoundImage`` in one step (module doc, "Images").
 
     Same arguments and outputs (``img``, ``img_shape``, ``ori_shape``) as
     mmcv's transform; ``color_type`` is ``'color'`` (BGR) or ``'grayscale'``.
@@ -134,9 +123,7 @@ class LoadUltrasoundImage(LoadImageFromFile):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if self.color_type not in ('color', 'grayscale'):
-            raise ValueError(f"LoadUltrasoundImage: color_type must be 'color' or 'grayscale', "
-                             f'got {self.color_type!r}')
+        _check_color_type(type(self).__name__, self.color_type)
 
     def transform(self, results: dict) -> Optional[dict]:
         path = results['img_path']
@@ -153,34 +140,6 @@ class LoadUltrasoundImage(LoadImageFromFile):
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]
         return results
-
-
-def decode_mask_bytes(data: bytes, path: str) -> np.ndarray:
-    """Mask array: palette PNGs as indices, other files as stored (any depth/channels)."""
-    problem = truncation_problem(data)
-    if problem:
-        raise DataValidationError(
-            f'cannot read mask {path}: {problem}. Replace the file or remove it together with '
-            'its image.', path=path, problem=problem)
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            if image.mode == 'PA':
-                image = image.convert('P')  # keeps the indices
-            if image.mode == 'P':
-                indices = np.asarray(image)
-                if np.isin(indices, MASK_VALUES).all():
-                    return indices
-                return np.asarray(image.convert('RGB'))  # other palettes: their colours
-            return np.asarray(image)
-    except Exception as err:  # Pillow raises many exception types for bad files
-        array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None
-        if array is None or not array.size:
-            raise DataValidationError(
-                f'cannot read mask {path}: not a decodable image, truncated or corrupt ({err}). '
-                'Replace the file or remove it together with its image.', path=path,
-                problem='not a decodable image') from err
-        return array
 
 
 def single_channel(array: np.ndarray) -> Optional[np.ndarray]:
@@ -203,9 +162,11 @@ class LoadBinaryMask(LoadAnnotations):
     Raises ``DataValidationError`` naming the mask for values other than 0/1
     (0/255 masks, palette colours, RGB masks, anti-aliased edges, 16-bit
     values), for colour masks, and for masks whose size differs from their
-    image's (``ori_shape``). ``binarize=True`` converts such masks with the
-    converters' rule instead (``mmseg_ht.datasets.converters.masks``) and logs
-    each converted file once. Size mismatches are always an error.
+    image's (``ori_shape``), and ``FileNotFoundError`` for a named mask that does
+    not exist. ``binarize=True`` converts such masks with the converters' rule
+    instead (``mmseg_ht.datasets.converters.masks``) and logs each converted file
+    once. Size mismatches are always an error. Results without a ``seg_map_path``
+    (no ground truth: inference) pass unchanged.
     """
 
     converted_files: Set[str] = set()  # files binarised by any instance in this process
@@ -231,9 +192,19 @@ class LoadBinaryMask(LoadAnnotations):
         shown = list_names(values, _MAX_VALUES_SHOWN, sort=False)
         return f'its {depth}values are {{{shown}}}, not {{0, 1}}'
 
+    def transform(self, results: dict) -> dict:
+        if results.get('seg_map_path') is None:
+            return results  # an image without ground truth (MMSegInferencer, tools/infer.py)
+        return super().transform(results)
+
     def _load_seg_map(self, results: dict) -> None:
         path = str(results['seg_map_path'])
-        data = fileio.get(path, backend_args=self.backend_args)
+        try:
+            data = fileio.get(path, backend_args=self.backend_args)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(
+                f'mask {path} of image {results.get("img_path")} does not exist. Every image '
+                'needs a mask of the same name: add it, or remove the image.') from err
         array = decode_mask_bytes(data, path)
         problem = self._problem(array)
         if problem is not None:

@@ -3,8 +3,7 @@
 ``tools/infer.py`` and ``tools/deployment/export_onnx.py`` are the command-line front ends.
 """
 from .measurements import LesionMeasurement, measure_lesions
-from .mmseg_api import inferencer_config
 from .predictor import ClassificationPredictor, SegmentationPredictor
 
-__all__ = ['LesionMeasurement', 'measure_lesions', 'inferencer_config',
-           'SegmentationPredictor', 'ClassificationPredictor']
+__all__ = ['LesionMeasurement', 'measure_lesions', 'SegmentationPredictor',
+           'ClassificationPredictor']

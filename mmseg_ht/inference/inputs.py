@@ -16,7 +16,7 @@ import numpy as np
 
 from mmseg_ht.datasets.converters.medical_io import (EXTENSION_FORMATS, extension, read_frames,
                                                      sniff_format)
-from mmseg_ht.datasets.transforms import to_bgr8
+from mmseg_ht.datasets.image_io import to_bgr8
 
 
 @dataclass

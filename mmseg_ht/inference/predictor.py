@@ -1,13 +1,13 @@
 """Lesion probability maps for arbitrary images from an mmseg_ht config and a model.
 
-Preprocessing is the config's own test pipeline (its file/mask loaders replaced by an
-array loader) and data preprocessor, so an image is prepared exactly as in
-``tools/test.py``. The model runs as PyTorch (checkpoint read with the project's
-weights-only loader) or as an exported ONNX file through onnxruntime; both give logits at
-the network's input size, which are resized to the image like mmseg's
-``postprocess_result`` (bilinear, the head's ``align_corners``) and turned into the
-lesion probability (softmax class 1, or sigmoid for one output channel) and mask
-(argmax, or probability > the head's threshold).
+Preprocessing is the config's own test pipeline (its file loader replaced by mmseg's
+array loader, as ``MMSegInferencer`` does; its mask loader dropped) and data preprocessor,
+so an image is prepared exactly as in ``tools/test.py``. The model runs as PyTorch
+(checkpoint read with the project's weights-only loader) or as an exported ONNX file
+through onnxruntime; both give logits at the network's input size, which are resized to
+the image like mmseg's ``postprocess_result`` (bilinear, the head's ``align_corners``)
+and turned into the lesion probability (softmax class 1, or sigmoid for one output
+channel) and mask (argmax, or probability > the head's threshold).
 """
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
@@ -24,7 +24,8 @@ from mmseg_ht.engine import load_config
 from mmseg_ht.engine.checkpoint_fit import check_checkpoint_fits, read_checkpoint_state_dict
 from mmseg_ht.engine.trust import check_checkpoint_file
 
-# Transforms that read files (replaced by the array loader) or ground truth (dropped).
+# Transforms that read image files (replaced by the array loader; the configs' checks
+# after them stay) or ground truth (dropped).
 FILE_LOADERS = ('LoadUltrasoundImage', 'LoadImageFromFile')
 LABEL_LOADERS = ('LoadBinaryMask', 'LoadAnnotations')
 

@@ -100,8 +100,10 @@ def test_writes_masks_overlays_csv_and_report(run, inputs):
         if source.suffix == '.png':
             assert mask.shape == cv2.imread(str(source), cv2.IMREAD_UNCHANGED).shape[:2]
         assert mask.dtype == np.uint8 and set(np.unique(mask)) <= {0, 1}
+    with open(out / 'lesions.csv', newline='') as handle:
+        header = next(csv.reader(handle))
+    assert header[:len(REQUIRED_COLUMNS)] == REQUIRED_COLUMNS
     rows = read_csv(out / 'lesions.csv')
-    assert list(rows[0])[:len(REQUIRED_COLUMNS)] == REQUIRED_COLUMNS
     assert {row['image'] for row in rows} <= set(names)
     assert (out / 'report.html').is_file()
 
@@ -207,23 +209,40 @@ def test_report_renders_in_a_headless_browser(run, tmp_path):
     assert rows.size and rows[-1] - rows[0] > 600, 'fewer than several image cards rendered'
 
 
-def test_mmseg_inferencer_runs_our_config_and_matches_the_predictor(checkpoint, inputs):
+def test_mmseg_inferencer_takes_our_config_as_it_is(checkpoint, inputs, tmp_path):
+    """MMSegInferencer(model=<clip-ht_busi.py, only the tower made tiny>, weights=CKPT): a
+    path, an array, a 16-bit PNG path and a 16-bit array give our predictor's masks."""
     import mmseg_ht  # noqa: F401  (before mmseg.apis)
     from mmseg.apis import MMSegInferencer
 
-    from mmseg_ht.inference import SegmentationPredictor, inferencer_config
+    from mmseg_ht.datasets.image_io import to_bgr8
+    from mmseg_ht.inference import SegmentationPredictor
+    from tests.conftest import REPO_ROOT
     from tests.test_inference.conftest import TINY
-    inferencer = MMSegInferencer(model=inferencer_config(HT_CONFIG, dict(TINY)),
-                                 weights=str(checkpoint), device='cpu')
+    leaf = tmp_path / 'clip-ht_busi_tiny.py'  # the real config through _base_, tiny tower
+    leaf.write_text(f"_base_ = ['{REPO_ROOT / HT_CONFIG}']\n"
+                    "model = dict(backbone=dict(arch='mmseg_ht-tiny-vit16'),\n"
+                    "             decode_head=dict(in_channels=[64, 64, 64], channels=32))\n")
+    inferencer = MMSegInferencer(model=str(leaf), weights=str(checkpoint), device='cpu')
     predictor = SegmentationPredictor.from_files(HT_CONFIG, str(checkpoint),
                                                  cfg_options=dict(TINY))
     path = sorted(inputs.glob('*.png'))[0]
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    expected = predictor(image).mask
-    for given in (image, str(path)):  # an array and a file path
+    twelve_bit = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE).astype(np.uint16) * 16 + 7
+    sixteen_path = tmp_path / 'twelve_bit.png'
+    assert cv2.imwrite(str(sixteen_path), twelve_bit)
+    cases = [('8-bit array', image, image), ('8-bit path', str(path), image),
+             ('16-bit path', str(sixteen_path), to_bgr8(twelve_bit, 'twelve_bit')),
+             ('16-bit array', twelve_bit, to_bgr8(twelve_bit, 'twelve_bit'))]
+    for name, given, as_read in cases:
+        expected = predictor(as_read).mask
+        assert expected.any() and not expected.all(), 'a trivial mask compares nothing'
         predicted = inferencer(given)['predictions']
-        assert predicted.shape == expected.shape
-        assert (predicted != expected).mean() < 1e-4
+        assert predicted.shape == expected.shape, name
+        assert (predicted != expected).mean() < 1e-4, name
+    # the 16-bit file reaches the network stretched, not cut to its high byte (max 16)
+    inputs_16 = inferencer.pipeline(str(sixteen_path))['inputs']
+    assert inputs_16.max() >= 250 and inputs_16.min() <= 5
 
 
 CLS_CONFIG = 'configs/cls/clip-ht_busi.py'

@@ -1,15 +1,20 @@
 """Hand-made mmseg layouts (no converter): every bad file is an error naming it, or a documented conversion.
 
-The pipelines are those of configs/_base_/datasets/us_binary_seg.py
-(LoadUltrasoundImage / LoadBinaryMask), read through the BUSIDataset class.
+The pipelines are those of configs/_base_/datasets/us_binary_seg.py (mmcv's
+LoadImageFromFile + CheckUltrasoundImage, LoadBinaryMask), read through the BUSIDataset class.
 """
+import cv2
 import numpy as np
 import pytest
 import torch
+from mmengine.dataset import Compose
+from mmengine.registry import DefaultScope
 from PIL import Image
 
-from mmseg_ht.datasets.transforms import DataValidationError, LoadBinaryMask, decode_image_bytes
-from reliability_helpers import build_dataset, config_pipelines, disk, png_bytes, speckle
+from mmseg_ht.datasets.image_io import DataValidationError, decode_image_bytes
+from mmseg_ht.datasets.transforms import LoadBinaryMask, LoadUltrasoundImage
+from reliability_helpers import (build_dataset, config_pipelines, disk, png_bytes, speckle,
+                                 write_file)
 
 TRAIN, TEST = config_pipelines()
 
@@ -133,16 +138,35 @@ def test_image_without_mask_and_mask_without_image_are_listed(layout, tmp_path):
     ('PNG without its end', png_bytes(speckle())[:-20], 'truncated or corrupt'),
     ('not an image', b'this is a text file, not a PNG', 'truncated or corrupt'),
     ('empty file', b'', 'the file is empty'),
+    ('truncated JPEG', cv2.imencode('.jpg', speckle())[1].tobytes()[:400],
+     'JPEG data is truncated'),
 ])
 @pytest.mark.parametrize('pipeline', ['train', 'test'])
 def test_corrupt_images_name_the_file(layout, name, content, problem, pipeline):
-    """Found when the set is built (header) or when the sample is loaded (pixel data)."""
+    """Found when the set is built (header), by CheckUltrasoundImage (a cut JPEG, which
+    OpenCV decodes with grey rows) or by the data set when mmcv's loader fails."""
     root = layout(content, disk(), stem='broken')
     for check_headers in (True, False):
         with pytest.raises(DataValidationError, match=problem) as error:
             load(root, TRAIN if pipeline == 'train' else TEST, check_headers=check_headers)
         assert str(root / 'img_dir/train/broken.png') in str(error.value)
         assert 'Replace' in str(error.value)
+
+
+def test_missing_mask_names_it_and_no_mask_path_means_no_ground_truth(layout, tmp_path):
+    root = layout(speckle(), disk(), stem='pair')
+    (root / 'ann_dir/train/pair.png').unlink()
+    info = dict(img_path=str(root / 'img_dir/train/pair.png'), reduce_zero_label=False,
+                seg_fields=[], seg_map_path=str(root / 'ann_dir/train/pair.png'))
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        pipeline = Compose(TEST)
+    with pytest.raises(FileNotFoundError, match='mask .*ann_dir/train/pair.png of image .*pair.png '
+                       'does not exist'):
+        pipeline(dict(info))
+    del info['seg_map_path']  # an image without ground truth (inference)
+    sample = pipeline(info)
+    assert sample['inputs'].shape == (3, 224, 224)
+    assert 'gt_sem_seg' not in sample['data_samples']
 
 
 def test_corrupt_mask_names_the_file(layout):
@@ -195,6 +219,29 @@ def test_images_smaller_than_the_crop_are_resized(layout, shape):
 
 
 def test_unsupported_color_type_is_rejected_early():
-    from mmseg_ht.datasets.transforms import LoadUltrasoundImage
-    with pytest.raises(ValueError, match='color_type'):
-        LoadUltrasoundImage(color_type='unchanged')
+    from mmseg_ht.datasets.transforms import CheckUltrasoundImage
+    for transform in (LoadUltrasoundImage, CheckUltrasoundImage):
+        with pytest.raises(ValueError, match='color_type'):
+            transform(color_type='unchanged')
+
+
+@pytest.mark.parametrize('name, image', [
+    ('8-bit gray', speckle()),
+    ('16-bit gray', speckle(dtype=np.uint16)),
+    ('BGR', np.dstack([speckle(seed=s) for s in range(3)])),
+    ('16-bit BGRA', np.dstack([speckle(dtype=np.uint16, seed=s) for s in range(4)])),
+    ('gray + alpha', Image.fromarray(np.dstack([speckle(), np.full((40, 56), 9, np.uint8)]),
+                                     'LA')),
+])
+@pytest.mark.parametrize('color_type', ['color', 'grayscale'])
+def test_two_step_loading_equals_load_ultrasound_image(tmp_path, name, image, color_type):
+    """The segmentation configs' two steps and the one-step loader read files alike."""
+    path = str(write_file(tmp_path / 'image.png', image))
+    two_steps = [dict(type='LoadImageFromFile', color_type='unchanged'),
+                 dict(type='CheckUltrasoundImage', color_type=color_type)]
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        two = Compose(two_steps)(dict(img_path=path))
+    one = LoadUltrasoundImage(color_type=color_type)(dict(img_path=path))
+    assert two['img'].dtype == np.uint8 and two['img'].ndim == (3 if color_type == 'color' else 2)
+    np.testing.assert_array_equal(two['img'], one['img'], err_msg=name)
+    assert two['img_shape'] == one['img_shape'] == two['ori_shape'] == (40, 56)

@@ -18,7 +18,8 @@ from mmengine.registry import DefaultScope
 
 import mmseg_ht.classification  # noqa: F401  (mmpretrain registrations)
 from mmseg_ht.contrastive.caption_corpus import IMAGE_UNREADABLE, check_image
-from mmseg_ht.datasets.transforms import DataValidationError, LoadUltrasoundImage, decode_mask_bytes
+from mmseg_ht.datasets.image_io import DataValidationError, decode_mask_bytes
+from mmseg_ht.datasets.transforms import LoadUltrasoundImage
 from reliability_helpers import REPO, disk, png_bytes, speckle, write_file
 
 

@@ -2,20 +2,24 @@
 # tools/dataset_converters (img_dir/{train,val,test}, ann_dir/... with 0/1 masks).
 # Every data set config sets dataset_type and data_root; data_root comes from
 # the DATA_ROOT environment variable (the converter's OUT_DIR).
-# LoadUltrasoundImage / LoadBinaryMask (mmseg_ht.datasets.transforms) read like
-# mmseg's LoadImageFromFile / LoadAnnotations, but 16-bit and RGBA images are
-# converted (not cut) and masks that are not 0/1 (0/255, colour, soft edges,
-# 16-bit) or not of their image's size are an error naming the file.
+# Images: mmcv's LoadImageFromFile reading every depth/channel count ('unchanged'),
+# then CheckUltrasoundImage (mmseg_ht.datasets.transforms): 16-bit and RGBA images
+# converted (not cut), gray to 3 channels, cut files an error naming them. The loader
+# keeps mmcv's name so that mmseg's MMSegInferencer can swap it for its own.
+# LoadBinaryMask reads like mmseg's LoadAnnotations, but masks that are not 0/1 (0/255,
+# colour, soft edges, 16-bit) or not of their image's size are an error naming the file.
 crop_size = (224, 224)
 train_pipeline = [
-    dict(type='LoadUltrasoundImage'),
+    dict(type='LoadImageFromFile', color_type='unchanged'),
+    dict(type='CheckUltrasoundImage'),
     dict(type='LoadBinaryMask'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadUltrasoundImage'),
+    dict(type='LoadImageFromFile', color_type='unchanged'),
+    dict(type='CheckUltrasoundImage'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
     dict(type='LoadBinaryMask'),
     dict(type='PackSegInputs'),

@@ -29,9 +29,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import numpy as np
 from PIL import Image
 
-from ..transforms import DataValidationError
-from .errors import CorruptImageError
-from .image_io import decode_image
+from ..image_io import DataValidationError, read_image_file
 
 PathLike = Union[str, Path]
 Spacing = Tuple[float, float]
@@ -187,9 +185,9 @@ def _read_raster(path: PathLike, fmt: str) -> List[Frame]:
         array = _decode_gif(path)
     else:
         try:
-            array = decode_image(path)
-        except CorruptImageError as error:
-            raise _fail(path, f'not a decodable {fmt.upper()} image (truncated or corrupt)'
+            array = read_image_file(path)
+        except DataValidationError as error:
+            raise _fail(path, f'not a decodable {fmt.upper()} image ({error.problem})'
                         ) from error
     return [Frame(array, None, NONE, None, fmt)]
 

@@ -18,9 +18,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..image_io import apply_window, intensity_window
 from .context import ConversionContext
 from .errors import CorruptImageError, MaskSizeMismatchError, SourceLayoutError
-from .image_io import apply_window, intensity_window
 from .masks import binarise_mask, check_same_size
 from .medical_io import Frame
 from .pairing import pair_by_key, require_dir

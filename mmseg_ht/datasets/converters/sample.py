@@ -6,7 +6,8 @@ from typing import Callable, Optional, Sequence, Tuple
 import numpy as np
 
 from .errors import ConversionError
-from .image_io import corrupt_file_error, to_gray8
+from ..image_io import to_gray8
+from .image_io import corrupt_file_error
 from .masks import check_same_size, mask_from_frame, merge_masks
 from .medical_io import Frame
 from .source_files import source_frame

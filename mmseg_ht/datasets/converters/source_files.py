@@ -10,7 +10,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import List, Optional, Tuple, Union
 
-from ..transforms import DataValidationError
+from ..image_io import DataValidationError
 from .errors import CorruptImageError
 from .image_io import corrupt_file_error
 from .medical_io import (EXTENSION_FORMATS, Frame, axis_letter, detect_format, extension,
