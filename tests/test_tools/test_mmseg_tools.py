@@ -61,7 +61,7 @@ def build_segmentor(options: dict, config=REPO_ROOT / CONFIG):
     return MODELS.build(cfg.model)
 
 
-def test_tools_are_located_and_named_errors(capsys):
+def test_tools_are_located_and_named_errors():
     folder = tools_dir()
     assert (folder / 'analysis_tools' / 'get_flops.py').is_file()
     assert find_tool('get_flops') == folder / 'analysis_tools' / 'get_flops.py'
