@@ -18,4 +18,4 @@ install_mmcv_ops_stand_in()
 
 __version__ = '0.1.0'
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from . import datasets, engine, evaluation, models, visualization  # noqa: E402,F401

@@ -9,7 +9,9 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+# mmseg's SegLocalVisualizer, drawing also on non-contiguous images (browse_dataset.py).
+visualizer = dict(type='ContiguousSegLocalVisualizer', vis_backends=vis_backends,
+                  name='visualizer')
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None

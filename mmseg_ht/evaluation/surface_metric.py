@@ -20,6 +20,7 @@ from mmengine.utils import mkdir_or_exist
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
+from .prediction_png import save_prediction_png
 from .surface_distance import (ImageScores, SpacingLike, binary_masks, check_empty_policy,
                                normalize_spacing, score_image, summarize_scores)
 
@@ -60,6 +61,11 @@ class SurfaceMetric(BaseMetric):
         per_image_csv: optional path of a CSV with one row per image
             (filename, Dice, IoU, HD95, ASD, empty_gt, empty_pred, unit; blank distances =
             excluded).
+        output_dir: optional folder for every predicted mask as ``<image stem>.png`` (uint8,
+            1 = class ``fg_index``), what mmseg's ``IoUMetric`` writes for
+            ``tools/test.py --out DIR`` and ``analysis_tools/confusion_matrix.py`` reads.
+        keep_results: accepted because mmseg's ``tools/test.py --out`` passes it (IoUMetric
+            ignores it too); no effect.
         collect_device: device used to gather results across processes, 'cpu' or 'gpu'.
         prefix: prefix added to the metric names by mmengine.
     """
@@ -71,6 +77,8 @@ class SurfaceMetric(BaseMetric):
                  fg_index: int = 1,
                  ignore_index: Optional[int] = 255,
                  per_image_csv: Optional[str] = None,
+                 output_dir: Optional[str] = None,
+                 keep_results: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  **kwargs) -> None:
@@ -82,6 +90,10 @@ class SurfaceMetric(BaseMetric):
         self.fg_index = fg_index
         self.ignore_index = ignore_index
         self.per_image_csv = per_image_csv
+        del keep_results  # see Args
+        self.output_dir = output_dir
+        if output_dir:
+            mkdir_or_exist(output_dir)
 
     def process(self, data_batch: Any,
                 data_samples: Sequence[Union[dict, BaseDataElement]]) -> None:
@@ -99,6 +111,10 @@ class SurfaceMetric(BaseMetric):
                              f'{filename or "<no img_path>"!r}; it cannot run on unlabelled '
                              'test sets')
         pred_label = _label_map(data_sample['pred_sem_seg']['data'], 'pred_sem_seg')
+        if self.output_dir:
+            save_prediction_png(pred_label == self.fg_index, self.output_dir,
+                                data_sample.get('img_path'), f'image{len(self.results):05d}',
+                                'SurfaceMetric')
         gt_label = _label_map(data_sample['gt_sem_seg']['data'], 'gt_sem_seg')
         if pred_label.shape != gt_label.shape:
             raise ValueError(f'pred_sem_seg shape {pred_label.shape} does not match gt_sem_seg '

@@ -3,12 +3,11 @@ import os
 import os.path as osp
 from typing import Optional, Sequence
 
-import cv2
-import numpy as np
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
 
+from ...evaluation.prediction_png import save_prediction_png
 from .error_overlay_hook import _label_map
 
 
@@ -46,13 +45,9 @@ class PredictionMaskHook(Hook):
         for index, sample in enumerate(outputs or ()):
             if 'pred_sem_seg' not in sample:
                 continue
-            img_path = sample.get('img_path')
-            stem = (osp.splitext(osp.basename(img_path))[0] if img_path
-                    else f'batch{batch_idx:05d}_{index}')
-            mask = (_label_map(sample.pred_sem_seg) == self.foreground_index).astype(np.uint8)
-            path = osp.join(self._folder, f'{stem}.png')
-            if not cv2.imwrite(path, mask):
-                raise OSError(f'PredictionMaskHook: could not write {path}')
+            mask = _label_map(sample.pred_sem_seg) == self.foreground_index
+            save_prediction_png(mask, self._folder, sample.get('img_path'),
+                                f'batch{batch_idx:05d}_{index}', 'PredictionMaskHook')
             self._written += 1
 
     def after_test_epoch(self, runner, metrics: Optional[dict] = None) -> None:

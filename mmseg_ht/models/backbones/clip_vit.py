@@ -118,11 +118,12 @@ class CLIPViT(AdaptedTower):
     # -------------------------------------------------------------- forward
     def _check_input(self, images: torch.Tensor) -> None:
         expected = self.family.image_size(self.tower)
-        if tuple(images.shape[-2:]) != expected:
+        size = tuple(int(s) for s in images.shape[-2:])  # ints also while traced
+        if size != expected:
             raise ValueError(
                 f'CLIPViT expects {expected[0]}x{expected[1]} inputs (its position '
-                f'embedding is not interpolated), got {tuple(images.shape[-2:])}: '
-                'resize/crop to that size in the data pipeline.')
+                f'embedding is not interpolated), got {size}: resize/crop to that size in '
+                f'the data pipeline (mmseg\'s get_flops.py: --shape {expected[0]}).')
 
     def tokens_to_map(self, tokens: torch.Tensor) -> torch.Tensor:
         """Drop prefix tokens and reshape (B, prefix + h·w, D) → (B, D, h, w)."""
