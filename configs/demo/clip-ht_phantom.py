@@ -34,14 +34,16 @@ model = dict(
             blocks='all')),
     decode_head=dict(in_channels=(128, 128, 128), channels=128))
 train_pipeline = [
-    dict(type='LoadUltrasoundImage'),
+    dict(type='LoadImageFromFile', color_type='unchanged'),
+    dict(type='CheckUltrasoundImage'),
     dict(type='LoadBinaryMask'),
     dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadUltrasoundImage'),
+    dict(type='LoadImageFromFile', color_type='unchanged'),
+    dict(type='CheckUltrasoundImage'),
     dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
     dict(type='LoadBinaryMask'),
     dict(type='PackSegInputs'),

@@ -15,9 +15,7 @@ from tests.conftest import REPO_ROOT  # noqa: E402
 # Every data set config (the leaves inherit their pipelines) and the leaves with their own.
 CONFIGS = sorted(str(p.relative_to(REPO_ROOT))
                  for p in (REPO_ROOT / 'configs/_base_/datasets').glob('*.py')) + [
-    pytest.param('configs/demo/clip-ht_phantom.py', marks=pytest.mark.xfail(
-        strict=True, raises=ValueError, reason='the demo leaf still loads with '
-        'LoadUltrasoundImage; it is to load like configs/_base_/datasets/us_binary_seg.py')),
+    'configs/demo/clip-ht_phantom.py',
 ]
 
 
