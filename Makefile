@@ -9,7 +9,7 @@ STAMP := $(VENV)/.mmseg_ht-installed
 # filter those lines but keep pip's own exit status (pipefail).
 QUIET_PIP := { grep -v '^WARNING: Location' || true; }
 
-.PHONY: install test test-legacy demo clean-demo
+.PHONY: install test test-legacy demo clean-demo lint
 
 # The requirements both legs install (the legacy leg under its own torch/numpy pins).
 REQUIREMENTS := requirements/runtime.txt requirements/medical.txt requirements/mmcv_lite.txt \
@@ -27,6 +27,15 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# OpenMMLab's linters with setup.cfg's settings (the versions of requirements/lint.txt); the
+# same hooks run on commit after `pre-commit install` (.pre-commit-config.yaml).
+LINT_PATHS := mmseg_ht tools tests benchmarks configs/_base_ setup.py
+lint: $(STAMP)
+	$(BIN)/pip install -q -r requirements/lint.txt 2>&1 | $(QUIET_PIP)
+	$(BIN)/flake8 mmseg_ht tools tests benchmarks configs setup.py
+	$(BIN)/isort --check-only --diff $(LINT_PATHS)
+	$(BIN)/yapf --diff --recursive $(LINT_PATHS)
 
 demo: $(STAMP)
 	PYTHON=$(BIN)/python bash tools/run_demo.sh

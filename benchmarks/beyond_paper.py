@@ -30,8 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 CLS_KEYS = ('cls/accuracy', 'cls/f1', 'cls/auc')
-SHIFT = ['--gain', '0.6', '--blur', '2', '--depth', '1.3', '--speckle', '0.4',
-         '--attenuation', '6']
+SHIFT = ['--gain', '0.6', '--blur', '2', '--depth', '1.3', '--speckle', '0.4', '--attenuation', '6']
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,7 +51,10 @@ def parse_args() -> argparse.Namespace:
 def run(*args: str, data_root: Path) -> None:
     """Run a repo tool; stop with its output tail on failure."""
     env = dict(os.environ, DATA_ROOT=str(data_root))
-    result = subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True,
+    result = subprocess.run([sys.executable, *args],
+                            cwd=REPO,
+                            env=env,
+                            capture_output=True,
                             text=True)
     if result.returncode != 0:
         raise SystemExit(f'{" ".join(args)} failed:\n{result.stdout[-3000:]}\n'
@@ -72,7 +74,11 @@ def subset_busi(src: Path, out: Path, per_class: int) -> Path:
         for number in range(1, per_class + 1):
             for path in (src / label).glob(f'{label} ({number})*.png'):
                 shutil.copy(path, release / label / path.name)
-    run('tools/dataset_converters/busi.py', str(release), str(converted), '--seed', '0',
+    run('tools/dataset_converters/busi.py',
+        str(release),
+        str(converted),
+        '--seed',
+        '0',
         data_root=converted)
     return converted
 
@@ -86,33 +92,53 @@ class Bench:
         self.args = args
         self.work = Path(args.work_dir).resolve()
         weights = [f'model.backbone.pretrained={args.weights}'] if args.weights else []
-        text = [f'model.text_encoder.arch={args.arch}'] + (
-            [f'model.text_encoder.pretrained={args.weights}'] if args.weights else [])
-        self.loaders = [f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader',
-                                                         'test_dataloader')
-                        for key in ('num_workers=0', 'persistent_workers=False')]
+        text = [f'model.text_encoder.arch={args.arch}'
+                ] + ([f'model.text_encoder.pretrained={args.weights}'] if args.weights else [])
+        self.loaders = [
+            f'{loader}.{key}'
+            for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+            for key in ('num_workers=0', 'persistent_workers=False')
+        ]
         self.image = [f'model.backbone.arch={args.arch}', *weights, *self.loaders]
         self.text = [*self.image, *text]
-        small = [] if width >= 512 else [f'in_channels=[{width},{width},{width}]',
-                                         f'channels={width // 2}']
-        self.cls_head = [f'model.head.{o}' for o in small] + (
-            [f'model.head.hidden_channels={width // 2}'] if small else [])
+        small = [] if width >= 512 else [
+            f'in_channels=[{width},{width},{width}]', f'channels={width // 2}'
+        ]
+        self.cls_head = [f'model.head.{o}' for o in small
+                         ] + ([f'model.head.hidden_channels={width // 2}'] if small else [])
         self.seg_head = [f'model.decode_head.{o}' for o in small]
-        self.train = [f'train_cfg.max_iters={args.iters}', f'train_cfg.val_interval={args.iters}',
-                      f'default_hooks.checkpoint.interval={args.iters}',
-                      'train_dataloader.batch_size=8']
+        self.train = [
+            f'train_cfg.max_iters={args.iters}', f'train_cfg.val_interval={args.iters}',
+            f'default_hooks.checkpoint.interval={args.iters}', 'train_dataloader.batch_size=8'
+        ]
 
     def result(self, name: str, file: str = 'test_results.json') -> Dict[str, float]:
         record = json.loads((self.work / name / file).read_text())
         return record.get('metrics', record)
 
-    def train_and_test(self, name: str, config: str, data: Path, options: List[str],
+    def train_and_test(self,
+                       name: str,
+                       config: str,
+                       data: Path,
+                       options: List[str],
                        test_config: Optional[str] = None) -> Path:
-        run('tools/train.py', config, '--work-dir', str(self.work / name), '--cfg-options',
-            *options, *self.train, data_root=data)
+        run('tools/train.py',
+            config,
+            '--work-dir',
+            str(self.work / name),
+            '--cfg-options',
+            *options,
+            *self.train,
+            data_root=data)
         checkpoint = self.work / name / f'iter_{self.args.iters}.pth'
-        run('tools/test.py', test_config or config, str(checkpoint), '--work-dir',
-            str(self.work / name), '--cfg-options', *options, data_root=data)
+        run('tools/test.py',
+            test_config or config,
+            str(checkpoint),
+            '--work-dir',
+            str(self.work / name),
+            '--cfg-options',
+            *options,
+            data_root=data)
         return checkpoint
 
 
@@ -124,36 +150,59 @@ def retrieval(bench: Bench, data: Path) -> List[str]:
     options = [*bench.image, *bench.cls_head]
     checkpoint = bench.train_and_test('head', 'configs/cls/clip-frozen_busi.py', data, options)
     knn = 'configs/retrieval/clip-frozen-knn_busi.py'
-    run('tools/build_reference_bank.py', knn, '--checkpoint', str(checkpoint), '--test',
-        '--work-dir', str(bench.work / 'head_knn'), '--cfg-options', *options, data_root=data)
-    run('tools/zero_shot.py', 'configs/zero_shot/clip_busi.py', '--work-dir',
-        str(bench.work / 'zero_shot'), '--cfg-options', *bench.text, data_root=data)
-    run('tools/build_reference_bank.py', 'configs/retrieval/clip-tip_busi.py', '--test',
-        '--work-dir', str(bench.work / 'zero_shot_tip'), '--cfg-options', *bench.text,
+    run('tools/build_reference_bank.py',
+        knn,
+        '--checkpoint',
+        str(checkpoint),
+        '--test',
+        '--work-dir',
+        str(bench.work / 'head_knn'),
+        '--cfg-options',
+        *options,
         data_root=data)
-    return ['| method | accuracy | F1 | AUC |', '|---|---|---|---|',
-            row('frozen CLIP + head', bench.result('head')),
-            row('  + kNN over the training split (k 16, weight 0.5)', bench.result('head_knn')),
-            row('zero-shot, 10 prompts per class',
-                bench.result('zero_shot', 'zero_shot_results.json')),
-            row('  + Tip-Adapter cache (alpha 1, beta 5.5)', bench.result('zero_shot_tip'))]
+    run('tools/zero_shot.py',
+        'configs/zero_shot/clip_busi.py',
+        '--work-dir',
+        str(bench.work / 'zero_shot'),
+        '--cfg-options',
+        *bench.text,
+        data_root=data)
+    run('tools/build_reference_bank.py',
+        'configs/retrieval/clip-tip_busi.py',
+        '--test',
+        '--work-dir',
+        str(bench.work / 'zero_shot_tip'),
+        '--cfg-options',
+        *bench.text,
+        data_root=data)
+    return [
+        '| method | accuracy | F1 | AUC |', '|---|---|---|---|',
+        row('frozen CLIP + head', bench.result('head')),
+        row('  + kNN over the training split (k 16, weight 0.5)', bench.result('head_knn')),
+        row('zero-shot, 10 prompts per class', bench.result('zero_shot', 'zero_shot_results.json')),
+        row('  + Tip-Adapter cache (alpha 1, beta 5.5)', bench.result('zero_shot_tip'))
+    ]
 
 
 def coop(bench: Bench, data: Path) -> List[str]:
-    lines = ['| K shots per class | CoOp (M=16) acc / F1 / AUC | frozen head acc / F1 / AUC |',
-             '|---|---|---|']
+    lines = [
+        '| K shots per class | CoOp (M=16) acc / F1 / AUC | frozen head acc / F1 / AUC |',
+        '|---|---|---|'
+    ]
     for shots in bench.args.shots:
         kshot = [f'train_dataloader.dataset.shots={shots}']
         bench.train_and_test(f'coop_{shots}', 'configs/coop/clip-coop_busi.py', data,
                              [*bench.text, *kshot])
         bench.train_and_test(f'kshot_head_{shots}', 'configs/coop/clip-frozen-head-kshot_busi.py',
                              data, [*bench.image, *bench.cls_head, *kshot])
-        cells = [' / '.join(f'{bench.result(n)[k]:.1f}' for k in CLS_KEYS)
-                 for n in (f'coop_{shots}', f'kshot_head_{shots}')]
+        cells = [
+            ' / '.join(f'{bench.result(n)[k]:.1f}' for k in CLS_KEYS)
+            for n in (f'coop_{shots}', f'kshot_head_{shots}')
+        ]
         lines.append(f'| {shots} | {cells[0]} | {cells[1]} |')
     zero = bench.result('zero_shot', 'zero_shot_results.json')
-    lines.append('| 0 (10-prompt ensemble) | ' + ' / '.join(f'{zero[k]:.1f}' for k in CLS_KEYS)
-                 + ' | – |')
+    lines.append('| 0 (10-prompt ensemble) | ' + ' / '.join(f'{zero[k]:.1f}'
+                                                            for k in CLS_KEYS) + ' | – |')
     return lines
 
 
@@ -163,9 +212,19 @@ def tta(bench: Bench, data: Path) -> List[str]:
         run('tools/make_shifted_dataset.py', str(data), str(shifted), *SHIFT, data_root=data)
     options = [*bench.image, *bench.seg_head]
     checkpoint = bench.train_and_test('seg', 'configs/tta/clip-ht_busi.py', data, options)
-    run('tools/tta.py', 'configs/tta/clip-ht_busi.py', str(checkpoint), str(shifted), '--out',
-        str(bench.work / 'tta' / 'adapted.pth'), '--steps', str(bench.args.tta_steps),
-        '--work-dir', str(bench.work / 'tta'), '--cfg-options', *options, data_root=shifted)
+    run('tools/tta.py',
+        'configs/tta/clip-ht_busi.py',
+        str(checkpoint),
+        str(shifted),
+        '--out',
+        str(bench.work / 'tta' / 'adapted.pth'),
+        '--steps',
+        str(bench.args.tta_steps),
+        '--work-dir',
+        str(bench.work / 'tta'),
+        '--cfg-options',
+        *options,
+        data_root=shifted)
     result = bench.result('tta', 'tta_results.json')
     source = bench.result('seg')
     report = (json.loads((bench.work / 'tta' / 'tta_results.json').read_text()))['tta']
@@ -174,15 +233,16 @@ def tta(bench: Bench, data: Path) -> List[str]:
              f'foreground share {report["shares_before"][1]:.3f} -> '
              f'{report["shares_after"][1]:.3f}')
     keys = ('Dice', 'IoU', 'HD95')
-    return ['| HT segmentor | Dice | IoU | HD95 (px) |', '|---|---|---|---|',
-            row('source test split', source, keys),
-            row('shifted test split, before TTA', result['before'], keys),
-            row(f'shifted, after TTA ({report["steps_done"]} steps, {stop})', result['after'],
-                keys)]
+    return [
+        '| HT segmentor | Dice | IoU | HD95 (px) |', '|---|---|---|---|',
+        row('source test split', source, keys),
+        row('shifted test split, before TTA', result['before'], keys),
+        row(f'shifted, after TTA ({report["steps_done"]} steps, {stop})', result['after'], keys)
+    ]
 
 
-PARTS = dict(retrieval=('Retrieval', retrieval), coop=('CoOp', coop),
-             tta=('Test-time adaptation', tta))
+PARTS = dict(
+    retrieval=('Retrieval', retrieval), coop=('CoOp', coop), tta=('Test-time adaptation', tta))
 
 
 def main() -> None:

@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 import torch  # noqa: E402
-
 from train_step import build_segmentor, timed, train_step_fn  # noqa: E402,F401
 
 with warnings.catch_warnings():

@@ -37,7 +37,7 @@ import torch  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter('ignore')
-    import mmseg_ht  # noqa: E402,F401
+    import mmseg_ht  # noqa: E402,F401 isort:skip
     from mmengine.config import Config  # noqa: E402
     from mmengine.logging import MMLogger  # noqa: E402
     from mmengine.optim import build_optim_wrapper  # noqa: E402
@@ -45,8 +45,11 @@ with warnings.catch_warnings():
     from mmengine.runner import Runner  # noqa: E402
     from mmseg.registry import MODELS  # noqa: E402
 
-METHODS = {'ht': 'configs/ht/clip-ht_busi.py', 'mona': 'configs/ht/clip-mona_busi.py',
-           'lora': 'configs/ht/clip-lora_busi.py'}
+METHODS = {
+    'ht': 'configs/ht/clip-ht_busi.py',
+    'mona': 'configs/ht/clip-mona_busi.py',
+    'lora': 'configs/ht/clip-lora_busi.py'
+}
 PRECISIONS = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 TINY = dict(arch='mmseg_ht-tiny-vit16')
 
@@ -88,8 +91,9 @@ def build_model(cfg: Config, device: str, with_cp: bool = False) -> torch.nn.Mod
 
 def make_optim_wrapper(model: torch.nn.Module, precision: str, device: str):
     """mmengine's wrapper for the precision (as tools/train.py --amp builds it)."""
-    optim = dict(type='OptimWrapper',
-                 optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.95), weight_decay=0.01))
+    optim = dict(
+        type='OptimWrapper',
+        optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.95), weight_decay=0.01))
     dtype = PRECISIONS[precision]
     if dtype is not None and device == 'cuda':
         optim.update(type='AmpOptimWrapper', dtype=str(dtype).replace('torch.', ''))
@@ -123,10 +127,13 @@ def fft_dtype_spy(record: List[str]):
     originals = torch.fft.rfft2, torch.fft.irfft2
 
     def spy(fn):
+
         def wrapped(x, *args, **kwargs):
             record.append(str(x.dtype))
             return fn(x, *args, **kwargs)
+
         return wrapped
+
     torch.fft.rfft2, torch.fft.irfft2 = spy(originals[0]), spy(originals[1])
     try:
         yield
@@ -143,8 +150,12 @@ def fft_dtypes_under_autocast(model: torch.nn.Module, batch: dict, device: str) 
     return sorted(set(record))
 
 
-def throughput(model: torch.nn.Module, batch: dict, precision: str, device: str,
-               warmup: int = 3, steps: int = 10) -> Dict[str, float]:
+def throughput(model: torch.nn.Module,
+               batch: dict,
+               precision: str,
+               device: str,
+               warmup: int = 3,
+               steps: int = 10) -> Dict[str, float]:
     """images/s and peak memory of a training step on one fixed batch."""
     wrapper = make_optim_wrapper(model, precision, device)
     sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
@@ -161,7 +172,7 @@ def throughput(model: torch.nn.Module, batch: dict, precision: str, device: str,
     sync()
     seconds = time.perf_counter() - start
     images = steps * len(batch['inputs'])
-    peak = torch.cuda.max_memory_allocated() / 2 ** 20 if device == 'cuda' else float('nan')
+    peak = torch.cuda.max_memory_allocated() / 2**20 if device == 'cuda' else float('nan')
     return dict(images_per_s=images / seconds, peak_mem_mb=peak)
 
 
@@ -171,9 +182,15 @@ def relative_gap(curve: List[float], reference: List[float]) -> float:
 
 def run(args: argparse.Namespace) -> dict:
     MMLogger.get_instance('mmengine', log_level='ERROR')
-    results: dict = dict(device=torch.cuda.get_device_name() if args.device == 'cuda' else 'cpu',
-                         torch=torch.__version__, steps=args.steps, batch=args.batch,
-                         tolerance=args.tolerance, curves={}, checks=[], throughput={})
+    results: dict = dict(
+        device=torch.cuda.get_device_name() if args.device == 'cuda' else 'cpu',
+        torch=torch.__version__,
+        steps=args.steps,
+        batch=args.batch,
+        tolerance=args.tolerance,
+        curves={},
+        checks=[],
+        throughput={})
 
     def check(name: str, ok: bool, detail: str) -> None:
         results['checks'].append(dict(name=name, ok=bool(ok), detail=detail))
@@ -184,52 +201,64 @@ def run(args: argparse.Namespace) -> dict:
         batches = fixed_batches(cfg, args.steps)
         curves = {}
         for precision in args.precisions:
-            curves[precision] = train_curve(build_model(cfg, args.device), batches, precision,
-                                            args.device)
+            curves[precision] = train_curve(
+                build_model(cfg, args.device), batches, precision, args.device)
             finite = all(math.isfinite(v) for v in curves[precision])
             check(f'{method} {precision}: finite losses', finite,
                   f'first {curves[precision][0]:.4f}, last {curves[precision][-1]:.4f}')
             head, tail = curves[precision][:5], curves[precision][-5:]
-            check(f'{method} {precision}: learns', sum(tail) < sum(head),
-                  f'mean of first 5 steps {sum(head) / len(head):.4f}, '
-                  f'of last 5 {sum(tail) / len(tail):.4f}')
+            check(
+                f'{method} {precision}: learns',
+                sum(tail) < sum(head), f'mean of first 5 steps {sum(head) / len(head):.4f}, '
+                f'of last 5 {sum(tail) / len(tail):.4f}')
             if precision != 'fp32' and 'fp32' in curves:
                 gap = relative_gap(curves[precision], curves['fp32'])
                 check(f'{method} {precision} vs fp32: loss curve', gap <= args.tolerance,
                       f'mean relative difference {gap:.4f} (tolerance {args.tolerance})')
         results['curves'][method] = curves
         if method == 'ht':
-            dtypes = fft_dtypes_under_autocast(build_model(cfg, args.device), batches[0],
-                                               args.device)
+            dtypes = fft_dtypes_under_autocast(
+                build_model(cfg, args.device), batches[0], args.device)
             single = {'torch.float32', 'torch.complex64'}  # rfft2 input, irfft2 input
-            check('ht: FFT inputs under bf16/fp16 autocast', bool(dtypes) and set(dtypes) <= single,
+            check('ht: FFT inputs under bf16/fp16 autocast',
+                  bool(dtypes) and set(dtypes) <= single,
                   f'dtypes seen by torch.fft.rfft2/irfft2: {dtypes}')
         big = load_cfg(method, args.data_root, args.throughput_batch, args.tiny)
         big_batch = fixed_batches(big, 1)[0]
         rows = {}
         for precision in args.precisions:
-            rows[precision] = throughput(build_model(big, args.device), big_batch, precision,
-                                         args.device)
-        rows['bf16+cp'] = throughput(build_model(big, args.device, with_cp=True), big_batch,
-                                     'bf16', args.device)
+            rows[precision] = throughput(
+                build_model(big, args.device), big_batch, precision, args.device)
+        rows['bf16+cp'] = throughput(
+            build_model(big, args.device, with_cp=True), big_batch, 'bf16', args.device)
         results['throughput'][method] = rows
         for name, row in rows.items():
-            print(f'{method} {name}: {row["images_per_s"]:.1f} images/s, '
-                  f'peak {row["peak_mem_mb"]:.0f} MB', flush=True)
+            print(
+                f'{method} {name}: {row["images_per_s"]:.1f} images/s, '
+                f'peak {row["peak_mem_mb"]:.0f} MB',
+                flush=True)
     return results
 
 
 def markdown(results: dict, throughput_batch: int) -> str:
-    lines = [f'# GPU check: {results["device"]}, torch {results["torch"]}, '
-             f'{results["steps"]} steps at batch {results["batch"]}', '',
-             '| check | result | detail |', '|---|---|---|']
-    lines += [f'| {c["name"]} | {"PASS" if c["ok"] else "FAIL"} | {c["detail"]} |'
-              for c in results['checks']]
-    lines += ['', f'Training step at batch {throughput_batch}:', '',
-              '| method | precision | images/s | peak GPU memory (MB) |', '|---|---|---|---|']
+    lines = [
+        f'# GPU check: {results["device"]}, torch {results["torch"]}, '
+        f'{results["steps"]} steps at batch {results["batch"]}', '', '| check | result | detail |',
+        '|---|---|---|'
+    ]
+    lines += [
+        f'| {c["name"]} | {"PASS" if c["ok"] else "FAIL"} | {c["detail"]} |'
+        for c in results['checks']
+    ]
+    lines += [
+        '', f'Training step at batch {throughput_batch}:', '',
+        '| method | precision | images/s | peak GPU memory (MB) |', '|---|---|---|---|'
+    ]
     for method, rows in results['throughput'].items():
-        lines += [f'| {method} | {name} | {row["images_per_s"]:.1f} | {row["peak_mem_mb"]:.0f} |'
-                  for name, row in rows.items()]
+        lines += [
+            f'| {method} | {name} | {row["images_per_s"]:.1f} | {row["peak_mem_mb"]:.0f} |'
+            for name, row in rows.items()
+        ]
     return '\n'.join(lines) + '\n'
 
 
@@ -239,13 +268,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--out', default='work_dirs/gpu_check')
     parser.add_argument('--device', default='cuda', choices=['cuda', 'cpu'])
     parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
-    parser.add_argument('--precisions', nargs='+', default=list(PRECISIONS),
-                        choices=list(PRECISIONS))
+    parser.add_argument(
+        '--precisions', nargs='+', default=list(PRECISIONS), choices=list(PRECISIONS))
     parser.add_argument('--steps', type=int, default=40)
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--throughput-batch', type=int, default=32)
-    parser.add_argument('--tolerance', type=float, default=0.05,
-                        help='max mean relative difference of an AMP loss curve to fp32')
+    parser.add_argument(
+        '--tolerance',
+        type=float,
+        default=0.05,
+        help='max mean relative difference of an AMP loss curve to fp32')
     parser.add_argument('--tiny', action='store_true', help='tiny tower (CPU plumbing runs)')
     args = parser.parse_args(argv)
     if args.device == 'cuda' and not torch.cuda.is_available():

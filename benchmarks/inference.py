@@ -24,9 +24,8 @@ from typing import Callable, Dict, List
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-
-from train_step import (CONFIGS, blocks_and_adapters_run, build_segmentor,  # noqa: E402
-                        frozen_forward_fn, make_batch, timed)
+from train_step import build_segmentor  # noqa: E402
+from train_step import CONFIGS, blocks_and_adapters_run, frozen_forward_fn, make_batch, timed
 
 
 def predict_fn(model: torch.nn.Module, images: torch.Tensor, samples: List,
@@ -37,6 +36,7 @@ def predict_fn(model: torch.nn.Module, images: torch.Tensor, samples: List,
         ctx = torch.autocast('cpu', dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
         with torch.no_grad(), ctx:
             model.predict(images, samples)
+
     return run
 
 
@@ -59,8 +59,8 @@ def main() -> None:
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--variants', nargs='+', default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument('--no-bf16', action='store_true', help='skip the bfloat16 rows')
-    parser.add_argument('--onnx', action='store_true',
-                        help='add PyTorch vs onnxruntime rows (network only)')
+    parser.add_argument(
+        '--onnx', action='store_true', help='add PyTorch vs onnxruntime rows (network only)')
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory()
     differences: Dict[str, float] = {}
@@ -72,7 +72,7 @@ def main() -> None:
         model = build_segmentor(variant)
         if 'frozen fwd' not in fns:
             fns['frozen fwd'] = frozen_forward_fn(model, images)
-        for bf16 in (False,) if args.no_bf16 else (False, True):
+        for bf16 in (False, ) if args.no_bf16 else (False, True):
             name = variant + (' bf16' if bf16 else '')
             fns[name] = predict_fn(model, images, samples, bf16)
             blocks[name] = blocks_and_adapters_run(model)
@@ -98,7 +98,8 @@ def main() -> None:
     print('|---|---|---|---|---|')
     for name, t in med.items():
         if name != 'frozen fwd':
-            print(f'| {name} | {blocks[name]} | {t * 1000:.0f} | {args.batch / t:.1f} | {t / unit:.2f} |')
+            print(f'| {name} | {blocks[name]} | {t * 1000:.0f} | '
+                  f'{args.batch / t:.1f} | {t / unit:.2f} |')
     for variant, difference in differences.items():
         print(f'# {variant}: onnxruntime vs PyTorch max abs logit difference {difference:.1e}')
     folder.cleanup()

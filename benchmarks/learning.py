@@ -34,8 +34,10 @@ from mmseg_ht.evaluation.reference_scores import GUESS_LABELS, reference_scores 
 from mmseg_ht.visualization.training_curves import load_run_log, plot_curves  # noqa: E402
 
 METHODS = ('unet', 'frozen', 'lora', 'mona', 'ht')
-TINY_TOWER = ['model.backbone.arch=mmseg_ht-tiny-vit16', 'model.decode_head.in_channels=[64,64,64]',
-              'model.decode_head.channels=32', 'backbone_name=tiny-random-ViT']
+TINY_TOWER = [
+    'model.backbone.arch=mmseg_ht-tiny-vit16', 'model.decode_head.in_channels=[64,64,64]',
+    'model.decode_head.channels=32', 'backbone_name=tiny-random-ViT'
+]
 
 
 def config_of(method: str) -> Path:
@@ -56,8 +58,13 @@ def ensure_busi(data_root: Optional[str], work_dir: Path) -> Path:
         if not (release / 'benign').is_dir():
             sys.exit(f'BUSI not found at {release}: pass --data-root (a converted set) or set '
                      'MMSEG_HT_SHARED_DATA')
-        subprocess.run([sys.executable, 'tools/dataset_converters/busi.py', str(release),
-                        str(out), '--seed', '0'], cwd=REPO, check=True)
+        subprocess.run([
+            sys.executable, 'tools/dataset_converters/busi.py',
+            str(release),
+            str(out), '--seed', '0'
+        ],
+                       cwd=REPO,
+                       check=True)
     return out
 
 
@@ -66,17 +73,25 @@ def train(method: str, args: argparse.Namespace, data_root: Path) -> Path:
     work = Path(args.work_dir) / f'{method}_s{args.seed}'
     if (work / f'iter_{args.iters}.pth').is_file():
         return work
-    options = [f'train_cfg.max_iters={args.iters}', f'train_cfg.val_interval={args.val_every}',
-               f'default_hooks.checkpoint.interval={args.iters}', 'default_hooks.logger.interval=10',
-               f'train_dataloader.batch_size={args.batch_size}', f'randomness.seed={args.seed}',
-               'default_hooks.visualization.draw=False', *args.cfg_options]
+    options = [
+        f'train_cfg.max_iters={args.iters}', f'train_cfg.val_interval={args.val_every}',
+        f'default_hooks.checkpoint.interval={args.iters}', 'default_hooks.logger.interval=10',
+        f'train_dataloader.batch_size={args.batch_size}', f'randomness.seed={args.seed}',
+        'default_hooks.visualization.draw=False', *args.cfg_options
+    ]
     if method != 'unet':
         options.append(f'optim_wrapper.optimizer.lr={args.lr}')
         if args.tower == 'tiny':
             options += TINY_TOWER
     env = dict(os.environ, DATA_ROOT=str(data_root))
-    subprocess.run([sys.executable, 'tools/train.py', str(config_of(method)), '--work-dir',
-                    str(work), '--cfg-options', *options], cwd=REPO, env=env, check=True)
+    subprocess.run([
+        sys.executable, 'tools/train.py',
+        str(config_of(method)), '--work-dir',
+        str(work), '--cfg-options', *options
+    ],
+                   cwd=REPO,
+                   env=env,
+                   check=True)
     return work
 
 
@@ -90,8 +105,10 @@ def print_table(curves: Dict[str, Dict[int, float]], floors: Dict[str, float]) -
     """Markdown table (and its rows): iteration, one column per method, then the floors."""
     steps = sorted({step for curve in curves.values() for step in curve})
     header = ['iteration', *curves, *floors]
-    rows = [[str(step), *(f'{curves[m].get(step, float("nan")):.2f}' for m in curves),
-             *(f'{value:.2f}' for value in floors.values())] for step in steps]
+    rows = [[
+        str(step), *(f'{curves[m].get(step, float("nan")):.2f}'
+                     for m in curves), *(f'{value:.2f}' for value in floors.values())
+    ] for step in steps]
     print('| ' + ' | '.join(header) + ' |')
     print('|' + '---:|' * len(header))
     for row in rows:
@@ -118,8 +135,10 @@ def main() -> None:
     data_root = ensure_busi(args.data_root, Path(args.work_dir))
     works = {method: train(method, args, data_root) for method in args.methods}
     curves = {method: dice_by_iteration(work) for method, work in works.items()}
-    floors = {GUESS_LABELS[name].split(' (')[0]: scores['Dice']
-              for name, scores in reference_scores(data_root, 'val').items()}
+    floors = {
+        GUESS_LABELS[name].split(' (')[0]: scores['Dice']
+        for name, scores in reference_scores(data_root, 'val').items()
+    }
     print(f'\nValidation Dice (%) on {data_root} ({args.tower} tower for the CLIP methods, '
           f'batch {args.batch_size}, seed {args.seed}; load average '
           f'{os.getloadavg()[0]:.1f}):\n')

@@ -21,7 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 with warnings.catch_warnings():
-    warnings.simplefilter('ignore', UserWarning)  # mmcv-lite's note about MultiScaleDeformableAttention
+    warnings.simplefilter('ignore',
+                          UserWarning)  # mmcv-lite's note about MultiScaleDeformableAttention
     from mmseg_ht.evaluation.surface_distance import score_image  # noqa: E402
 
 SIZE = 224
@@ -32,29 +33,39 @@ def parse_args() -> argparse.Namespace:
     default_data = os.environ.get('MMSEG_HT_SHARED_DATA', str(REPO_ROOT.parent / 'shared' / 'data'))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--n', type=int, default=200, help='number of masks (default 200)')
-    parser.add_argument('--data', default=default_data,
-                        help='folder holding Dataset_BUSI_with_GT (default: $MMSEG_HT_SHARED_DATA '
-                             'or <repo>/../shared/data)')
+    parser.add_argument(
+        '--data',
+        default=default_data,
+        help='folder holding Dataset_BUSI_with_GT (default: $MMSEG_HT_SHARED_DATA '
+        'or <repo>/../shared/data)')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch and OpenCV threads (default 1: a like-for-like single-core comparison, '
-                             'and stable on a busy machine)')
-    parser.add_argument('--repeats', type=int, default=5,
-                        help='timed runs of each implementation; the fastest is reported (default 5)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='torch and OpenCV threads (default 1: a like-for-like single-core comparison, '
+        'and stable on a busy machine)')
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=5,
+        help='timed runs of each implementation; the fastest is reported (default 5)')
     return parser.parse_args()
 
 
 def load_masks(data_root: Path, n: int, rng: np.random.Generator) -> List[np.ndarray]:
     """N random benign/malignant BUSI lesion masks, binarised and resized to 224x224 (nearest)."""
     busi = data_root / 'Dataset_BUSI_with_GT'
-    paths = sorted(p for cls in ('benign', 'malignant') for p in (busi / cls).glob('* (*)_mask.png'))
+    paths = sorted(
+        p for cls in ('benign', 'malignant') for p in (busi / cls).glob('* (*)_mask.png'))
     if not paths:
         sys.exit(f'no BUSI masks found under {busi} (use --data or MMSEG_HT_SHARED_DATA)')
     chosen = rng.choice(len(paths), size=min(n, len(paths)), replace=False)
     masks = []
     for index in chosen:
         mask = cv2.imread(str(paths[index]), cv2.IMREAD_GRAYSCALE) > 127
-        masks.append(cv2.resize(mask.astype(np.uint8), (SIZE, SIZE), interpolation=cv2.INTER_NEAREST) > 0)
+        masks.append(
+            cv2.resize(mask.astype(np.uint8), (SIZE, SIZE), interpolation=cv2.INTER_NEAREST) > 0)
     return masks
 
 
@@ -81,7 +92,8 @@ def fake_prediction(gt: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 class Timer:
-    """Wall-clock and CPU (process) seconds of a ``with`` block; CPU time shrugs off a busy machine."""
+    """Wall-clock and CPU (process) seconds of a ``with`` block; CPU time shrugs off a busy
+    machine."""
 
     def __enter__(self) -> 'Timer':
         self.wall, self.cpu = time.perf_counter(), time.process_time()
@@ -96,14 +108,16 @@ Run = Tuple[np.ndarray, np.ndarray, Timer]
 
 
 def ours(preds: List[np.ndarray], gts: List[np.ndarray]) -> Run:
-    """HD95 and ASD per image with mmseg_ht ('exclude' policy gives NaN where MONAI gives NaN/inf)."""
+    """HD95 and ASD per image with mmseg_ht ('exclude' policy gives NaN where MONAI gives
+    NaN/inf)."""
     with Timer() as timer:
         scores = [score_image(p, g, empty_policy='exclude') for p, g in zip(preds, gts)]
     return np.array([s.hd95 for s in scores]), np.array([s.asd for s in scores]), timer
 
 
 def monai_scores(preds: List[np.ndarray], gts: List[np.ndarray]) -> Run:
-    """HD95 and ASD per image with MONAI, from one-hot (B, 2, H, W) tensors, background channel dropped."""
+    """HD95 and ASD per image with MONAI, from one-hot (B, 2, H, W) tensors, background channel
+    dropped."""
     import torch
     from monai.metrics import compute_average_surface_distance, compute_hausdorff_distance
 
@@ -116,20 +130,23 @@ def monai_scores(preds: List[np.ndarray], gts: List[np.ndarray]) -> Run:
         warnings.simplefilter('ignore')  # MONAI warns for every empty mask
         with Timer() as timer:
             hd95 = compute_hausdorff_distance(y_pred, y, include_background=False, percentile=95)
-            asd = compute_average_surface_distance(y_pred, y, include_background=False, symmetric=False)
+            asd = compute_average_surface_distance(
+                y_pred, y, include_background=False, symmetric=False)
     return hd95[:, 0].double().numpy(), asd[:, 0].double().numpy(), timer
 
 
 def best_of(repeats: int, scorer: Callable[..., Run], preds: List[np.ndarray],
             gts: List[np.ndarray]) -> Tuple[np.ndarray, np.ndarray, float, float]:
-    """Run ``scorer`` ``repeats`` times: its results, the fastest wall time and the fastest CPU time."""
+    """Run ``scorer`` ``repeats`` times: its results, the fastest wall time and the fastest CPU
+    time."""
     runs = [scorer(preds, gts) for _ in range(max(repeats, 1))]
     return runs[0][0], runs[0][1], min(r[2].wall for r in runs), min(r[2].cpu for r in runs)
 
 
 def report_speed(name: str, n: int, wall: float, cpu: float) -> None:
     """One line: images per second by wall clock and by CPU time."""
-    print(f'{name:9}: {n / wall:8.1f} images/s wall clock, {n / cpu:8.1f} images/s CPU time (HD95 + ASD)')
+    print(f'{name:9}: {n / wall:8.1f} images/s wall clock, '
+          f'{n / cpu:8.1f} images/s CPU time (HD95 + ASD)')
 
 
 def main() -> None:
@@ -138,7 +155,8 @@ def main() -> None:
     try:
         import monai
     except ImportError:
-        sys.exit('monai is not installed (benchmark-only): pip install -r requirements/benchmarks.txt')
+        sys.exit(
+            'monai is not installed (benchmark-only): pip install -r requirements/benchmarks.txt')
     import torch
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
@@ -154,10 +172,13 @@ def main() -> None:
     report_speed('mmseg_ht', n, our_wall, our_cpu)
     report_speed('MONAI', n, mon_wall, mon_cpu)
     print(f'speed ratio: {mon_wall / our_wall:.1f}x wall clock, {mon_cpu / our_cpu:.1f}x CPU time')
-    print(f'max |HD95 diff| on {both.sum()} non-empty pairs: {np.abs(our_hd - mon_hd)[both].max():.3e} px')
-    print(f'max |ASD diff|  on {both.sum()} non-empty pairs: {np.abs(our_asd - mon_asd)[both].max():.3e} px')
+    print(f'max |HD95 diff| on {both.sum()} non-empty pairs: '
+          f'{np.abs(our_hd - mon_hd)[both].max():.3e} px')
+    print(f'max |ASD diff|  on {both.sum()} non-empty pairs: '
+          f'{np.abs(our_asd - mon_asd)[both].max():.3e} px')
     if not both.all():
-        print(f'MONAI on empty predictions: HD95 {np.unique(mon_hd[~both])}, ASD {np.unique(mon_asd[~both])}'
+        print(f'MONAI on empty predictions: HD95 {np.unique(mon_hd[~both])}, '
+              f'ASD {np.unique(mon_asd[~both])}'
               ' (mmseg_ht: left out here; the image diagonal under the default penalize policy)')
 
 

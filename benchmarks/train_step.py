@@ -45,7 +45,7 @@ import torch  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter('ignore')
-    import mmseg_ht  # noqa: E402,F401  (registrations + mmcv.ops stand-in, before mmseg)
+    import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in, before mmseg)
     from mmengine.config import Config  # noqa: E402
     from mmengine.logging import MMLogger  # noqa: E402
     from mmengine.registry import init_default_scope  # noqa: E402
@@ -62,7 +62,8 @@ CONFIGS = {
 SIZE = 224
 
 
-def build_segmentor(variant: str, compile_tower: bool = False,
+def build_segmentor(variant: str,
+                    compile_tower: bool = False,
                     with_cp: bool = False) -> torch.nn.Module:
     """The segmentor of a method's config, ViT-B/16 randomly initialised, quietly."""
     MMLogger.get_instance('mmengine', log_level='ERROR')
@@ -77,7 +78,8 @@ def build_segmentor(variant: str, compile_tower: bool = False,
         for i in range(len(blocks)):
             blocks[i] = torch.compile(blocks[i], dynamic=False)
         for key in list(model.backbone.adapters.keys()):
-            model.backbone.adapters[key] = torch.compile(model.backbone.adapters[key], dynamic=False)
+            model.backbone.adapters[key] = torch.compile(
+                model.backbone.adapters[key], dynamic=False)
     return model
 
 
@@ -87,8 +89,8 @@ def make_batch(batch: int, seed: int = 0):
     images = torch.rand(batch, 3, SIZE, SIZE, generator=gen) * 255
     samples = []
     for _ in range(batch):
-        sample = SegDataSample(metainfo=dict(img_shape=(SIZE, SIZE), ori_shape=(SIZE, SIZE),
-                                             pad_shape=(SIZE, SIZE)))
+        sample = SegDataSample(
+            metainfo=dict(img_shape=(SIZE, SIZE), ori_shape=(SIZE, SIZE), pad_shape=(SIZE, SIZE)))
         sample.gt_sem_seg = PixelData(data=(torch.rand(1, SIZE, SIZE, generator=gen) > 0.7).long())
         samples.append(sample)
     return images, samples
@@ -106,10 +108,13 @@ def frozen_forward_fn(model: torch.nn.Module, images: torch.Tensor) -> Callable[
             tokens = family.embed(tower, normalised)
             for block in family.blocks(tower):
                 tokens = block(tokens)
+
     return run
 
 
-def train_step_fn(model: torch.nn.Module, images: torch.Tensor, samples: List,
+def train_step_fn(model: torch.nn.Module,
+                  images: torch.Tensor,
+                  samples: List,
                   amp: str = None) -> Callable[[], None]:
     """zero_grad + loss + backward + AdamW step (OptimWrapper.update_params)."""
     model.train()
@@ -125,6 +130,7 @@ def train_step_fn(model: torch.nn.Module, images: torch.Tensor, samples: List,
         loss = sum(v for k, v in losses.items() if 'loss' in k)
         loss.backward()
         optimizer.step()
+
     return run
 
 
@@ -159,8 +165,9 @@ def memory_child(variant: str, batch: int, amp: str, threads: int) -> None:
     start = time.perf_counter()
     step()
     seconds = time.perf_counter() - start
-    print(json.dumps(dict(variant=variant, peak_mb=_peak_rss_mb(), base_mb=rss_before,
-                          step_s=seconds)))
+    print(
+        json.dumps(
+            dict(variant=variant, peak_mb=_peak_rss_mb(), base_mb=rss_before, step_s=seconds)))
 
 
 def _peak_rss_mb() -> float:
@@ -176,7 +183,7 @@ def _peak_rss_mb() -> float:
 def _current_rss_mb() -> float:
     with open('/proc/self/statm') as f:
         pages = int(f.read().split()[1])
-    return pages * os.sysconf('SC_PAGE_SIZE') / 2 ** 20
+    return pages * os.sysconf('SC_PAGE_SIZE') / 2**20
 
 
 def memory_variants(variants: List[str]) -> List[str]:
@@ -187,8 +194,11 @@ def memory_variants(variants: List[str]) -> List[str]:
 def measure_memory(variants: List[str], batch: int, amp: str, threads: int) -> Dict[str, dict]:
     results = {}
     for variant in memory_variants(variants):
-        cmd = [sys.executable, __file__, '--memory-child', variant, '--batch', str(batch),
-               '--threads', str(threads)] + (['--amp', amp] if amp else [])
+        cmd = [
+            sys.executable, __file__, '--memory-child', variant, '--batch',
+            str(batch), '--threads',
+            str(threads)
+        ] + (['--amp', amp] if amp else [])
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         results[variant] = json.loads(out.strip().splitlines()[-1])
     return results
@@ -261,7 +271,8 @@ def main() -> None:
     print(f'# batch {args.batch}, {SIZE}x{SIZE}, {args.threads} threads, median of {args.rounds} '
           f'alternating rounds, amp={args.amp or "off"}, torch {torch.__version__}')
     print(f'# one frozen forward (12 blocks, eval, no_grad): {unit * 1000:.0f} ms')
-    header = '| variant | blocks run | trainable params | step (ms) | step ÷ frozen fwd | ÷ Mona step |'
+    header = ('| variant | blocks run | trainable params | step (ms) | step ÷ frozen fwd '
+              '| ÷ Mona step |')
     print(header)
     print('|' + '---|' * (header.count('|') - 1))
     for name, t in med.items():

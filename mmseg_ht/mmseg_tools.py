@@ -52,16 +52,20 @@ def tools_dir() -> Path:
 def available_tools(folder: Optional[Path] = None) -> List[str]:
     """Names accepted by ``find_tool``: ``<tool>`` or ``<subfolder>/<tool>``, sorted."""
     folder = folder or tools_dir()
-    return sorted(str(path.relative_to(folder).with_suffix(''))
-                  for path in folder.glob('**/*.py') if not path.name.startswith('_'))
+    return sorted(
+        str(path.relative_to(folder).with_suffix('')) for path in folder.glob('**/*.py')
+        if not path.name.startswith('_'))
 
 
 def find_tool(name: str, folder: Optional[Path] = None) -> Path:
     """The script of tool ``name`` (``get_flops``, ``analysis_tools/get_flops``, ``test.py``)."""
     folder = folder or tools_dir()
     stem = name[:-3] if name.endswith('.py') else name
-    matches = [path for path in [folder / f'{stem}.py'] + [
-        folder / sub / f'{stem}.py' for sub in SUBFOLDERS] if path.is_file()]
+    matches = [
+        path
+        for path in [folder / f'{stem}.py'] + [folder / sub / f'{stem}.py' for sub in SUBFOLDERS]
+        if path.is_file()
+    ]
     if not matches:
         raise ToolNotFoundError(
             f'no mmseg tool {name!r} in {folder}; available: {", ".join(available_tools(folder))}')

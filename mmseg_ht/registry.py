@@ -9,5 +9,4 @@ from mmengine.registry import Registry
 from mmseg.registry import MODELS
 
 ADAPTERS = Registry(
-    'adapter', parent=MODELS, scope='mmseg_ht',
-    locations=['mmseg_ht.models.adapters'])
+    'adapter', parent=MODELS, scope='mmseg_ht', locations=['mmseg_ht.models.adapters'])

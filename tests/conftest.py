@@ -108,8 +108,12 @@ def run_tool(*args: str, env: dict = None, timeout: int = 600):
     import subprocess
     import sys
     full_env = dict(os.environ, **(env or {}))
-    result = subprocess.run([sys.executable, *args], cwd=REPO_ROOT, env=full_env,
-                            capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run([sys.executable, *args],
+                            cwd=REPO_ROOT,
+                            env=full_env,
+                            capture_output=True,
+                            text=True,
+                            timeout=timeout)
     if result.returncode != 0:
         raise AssertionError(f'{" ".join(args)} failed ({result.returncode}):\n'
                              f'{result.stdout[-4000:]}\n{result.stderr[-4000:]}')

@@ -27,7 +27,11 @@ class RecordRankHook(Hook):
         self.seen.append([osp.basename(s.img_path) for s in data_batch['data_samples']])
 
     def after_train(self, runner) -> None:
-        torch.save(dict(seen=self.seen, state=self._state(runner), initial=self.initial,
-                        wrapper=type(runner.model).__name__,
-                        find_unused=getattr(runner.model, 'find_unused_parameters', None)),
-                   osp.join(runner.work_dir, f'rank{get_rank()}.pt'))
+        torch.save(
+            dict(
+                seen=self.seen,
+                state=self._state(runner),
+                initial=self.initial,
+                wrapper=type(runner.model).__name__,
+                find_unused=getattr(runner.model, 'find_unused_parameters', None)),
+            osp.join(runner.work_dir, f'rank{get_rank()}.pt'))

@@ -7,14 +7,14 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from mmengine.structures import PixelData
+from mmseg.registry import HOOKS
+from mmseg.structures import SegDataSample
 
 import mmseg_ht  # noqa: F401  (installs the mmcv.ops stand-in before mmseg is imported)
 from mmseg_ht.engine.hooks import ErrorOverlayHook
 from mmseg_ht.visualization import (FN_COLOUR, FP_COLOUR, PRED_COLOUR, TP_COLOUR, dice_score,
                                     draw_error_overlay, legend_height)
-from mmengine.structures import PixelData
-from mmseg.registry import HOOKS
-from mmseg.structures import SegDataSample
 
 H, W = 40, 60
 
@@ -48,7 +48,8 @@ def test_tp_fp_fn_pixels_get_their_colours():
 def test_outlines_are_drawn_on_the_boundaries():
     image, pred, gt = _case()
     out = draw_error_overlay(image, pred, gt, legend=False)
-    np.testing.assert_array_equal(out[10, 12], [255, 255, 255])  # GT outline (white) on its top edge
+    np.testing.assert_array_equal(out[10, 12],
+                                  [255, 255, 255])  # GT outline (white) on its top edge
     np.testing.assert_array_equal(out[20, 39], PRED_COLOUR)  # prediction outline on its right edge
 
 
@@ -65,8 +66,8 @@ def test_bgr_and_single_channel_inputs():
     colour = np.dstack([image, image + 20, image + 40])
     out = draw_error_overlay(colour, pred.astype(np.uint8), gt.astype(np.uint8), legend=False)
     np.testing.assert_array_equal(out[35, 50], colour[35, 50])
-    np.testing.assert_array_equal(draw_error_overlay(image[..., None], pred, gt),
-                                  draw_error_overlay(image, pred, gt))
+    np.testing.assert_array_equal(
+        draw_error_overlay(image[..., None], pred, gt), draw_error_overlay(image, pred, gt))
 
 
 def test_without_ground_truth_only_the_prediction_is_tinted():
@@ -100,8 +101,10 @@ def _sample(path, pred: np.ndarray, gt=None) -> SegDataSample:
 
 def _fake_runner(tmp_path) -> SimpleNamespace:
     """The attributes of mmengine's Runner that the hook uses."""
-    return SimpleNamespace(work_dir=str(tmp_path / 'work'), timestamp='20240101_000000',
-                           logger=logging.getLogger('test_error_overlay'))
+    return SimpleNamespace(
+        work_dir=str(tmp_path / 'work'),
+        timestamp='20240101_000000',
+        logger=logging.getLogger('test_error_overlay'))
 
 
 def test_hook_is_registered():
@@ -123,7 +126,8 @@ def test_hook_writes_one_overlay_per_sample(tmp_path, caplog):
     folder = tmp_path / 'work' / '20240101_000000' / 'error_overlays'
     assert sorted(p.name for p in folder.iterdir()) == ['a.png', 'b.png']
     written = cv2.imread(str(folder / 'a.png'))
-    np.testing.assert_array_equal(written, draw_error_overlay(cv2.imread(str(tmp_path / 'a.png')), pred, gt))
+    np.testing.assert_array_equal(written,
+                                  draw_error_overlay(cv2.imread(str(tmp_path / 'a.png')), pred, gt))
     assert '2 error overlays' in caplog.text and str(folder) in caplog.text
 
 

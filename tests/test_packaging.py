@@ -32,8 +32,10 @@ def _requirement_name(line: str) -> str:
 def imported_top_level_modules() -> Set[str]:
     """Top-level names of every absolute import in mmseg_ht/ and tools/."""
     modules = set()
-    for path in [*REPO_ROOT.joinpath('mmseg_ht').rglob('*.py'),
-                 *REPO_ROOT.joinpath('tools').rglob('*.py')]:
+    for path in [
+            *REPO_ROOT.joinpath('mmseg_ht').rglob('*.py'),
+            *REPO_ROOT.joinpath('tools').rglob('*.py')
+    ]:
         for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'))):
             if isinstance(node, ast.Import):
                 modules.update(alias.name.split('.')[0] for alias in node.names)
@@ -84,14 +86,19 @@ def test_the_import_scan_sees_known_imports():
 
 
 def test_setup_py_declares_every_imported_package():
-    missing = {dist: module for dist, module in imported_distributions().items()
-               if dist not in setup_py_requirements()}
+    missing = {
+        dist: module
+        for dist, module in imported_distributions().items() if dist not in setup_py_requirements()
+    }
     assert not missing, f'imported but not in setup.py (install_requires/extras): {missing}'
 
 
 def test_requirement_files_pin_every_imported_package():
-    missing = {dist: module for dist, module in imported_distributions().items()
-               if dist not in requirement_file_names()}
+    missing = {
+        dist: module
+        for dist, module in imported_distributions().items()
+        if dist not in requirement_file_names()
+    }
     assert not missing, f'imported but not in requirements/{REQUIREMENT_FILES}: {missing}'
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from mmseg_ht.datasets import phantom
+from mmseg_ht.datasets.phantom import (LABELS, SPLITS, generate_phantom_sample,
+                                       make_phantom_dataset, read_split, split_labels)
 from mmseg_ht.evaluation.reference_scores import reference_scores
-from mmseg_ht.datasets.phantom import (LABELS, SPLITS, generate_phantom_sample, make_phantom_dataset,
-                                       read_split, split_labels)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ARGS = dict(num_train=12, num_val=5, num_test=5, size=128, seed=3)
@@ -28,7 +28,10 @@ def dataset(tmp_path_factory) -> Path:
 
 def _files(root: Path) -> dict:
     """Relative path -> bytes of every file under ``root``."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob('*')) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob('*')) if p.is_file()
+    }
 
 
 def _labels(root: Path) -> list:
@@ -38,8 +41,10 @@ def _labels(root: Path) -> list:
 
 
 def _ring_means(image: np.ndarray, mask: np.ndarray, width: int = 7):
-    """Mean grey level inside the mask and in a ring of ``width`` pixels around it (inside the FOV)."""
-    ring = (cv2.dilate(mask, np.ones((2 * width + 1,) * 2, np.uint8)) > 0) & (mask == 0) & (image > 0)
+    """Mean grey level inside the mask and in a ring of ``width`` pixels around it (inside the
+    FOV)."""
+    ring = (cv2.dilate(mask, np.ones((2 * width + 1, ) * 2, np.uint8)) > 0) & (mask == 0) & (
+        image > 0)
     return image[mask > 0].mean(), image[ring].mean()
 
 
@@ -90,8 +95,11 @@ def test_lesion_free_images_present_and_masks_match_labels(dataset):
 
 def test_hypoechoic_lesions_are_darker_than_their_surroundings(dataset):
     info = json.loads((dataset / 'phantom_info.json').read_text())
-    hypo = {m['filename'] for m in info['images']
-            if m['lesions'] and all(les['echo'] in ('hypo', 'anechoic') for les in m['lesions'])}
+    hypo = {
+        m['filename']
+        for m in info['images']
+        if m['lesions'] and all(les['echo'] in ('hypo', 'anechoic') for les in m['lesions'])
+    }
     checked = 0
     for split in SPLITS:
         for name, image, mask in read_split(dataset, split):
@@ -141,8 +149,10 @@ def test_cli_writes_the_dataset(tmp_path, capsys):
                                                   REPO_ROOT / 'tools' / 'make_phantom_dataset.py')
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)
-    cli.main([str(tmp_path), '--num-train', '3', '--num-val', '1', '--num-test', '4', '--size', '96',
-              '--seed', '7'])
+    cli.main([
+        str(tmp_path), '--num-train', '3', '--num-val', '1', '--num-test', '4', '--size', '96',
+        '--seed', '7'
+    ])
     assert len(list((tmp_path / 'ann_dir' / 'test').glob('*.png'))) == 4
     assert json.loads((tmp_path / 'phantom_info.json').read_text())['size'] == 96
     assert 'written to' in capsys.readouterr().out

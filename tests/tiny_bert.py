@@ -16,10 +16,13 @@ from tests.tiny_towers import TINY_OPENCLIP_ARCH, TINY_TIMM_ARCH
 
 BERT_WIDTH, BERT_LAYERS, BERT_INTERMEDIATE, BERT_POSITIONS = 32, 2, 64, 256
 SPECIAL = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
-WORDS = ['mass', 'oval', 'round', 'irregular', 'margin', 'benign', 'malignant', 'lesion',
-         'node', 'lymph', 'thyroid', 'breast', 'ultrasound', 'hypoechoic', 'shadowing']
-VOCAB = (SPECIAL + WORDS + list(string.ascii_lowercase) + [f'##{c}' for c in string.ascii_lowercase]
-         + list(string.digits) + list(string.punctuation))
+WORDS = [
+    'mass', 'oval', 'round', 'irregular', 'margin', 'benign', 'malignant', 'lesion', 'node',
+    'lymph', 'thyroid', 'breast', 'ultrasound', 'hypoechoic', 'shadowing'
+]
+VOCAB = (
+    SPECIAL + WORDS + list(string.ascii_lowercase) + [f'##{c}' for c in string.ascii_lowercase] +
+    list(string.digits) + list(string.punctuation))
 BIOMEDCLIP = 'BiomedCLIP-PubMedBERT_256-vit_base_patch16_224'
 UNIMEDCLIP = 'UniMedCLIP-ViT-B-16-quickgelu'
 IMAGE_ARCHS = {BIOMEDCLIP: (TINY_TIMM_ARCH, 160), UNIMEDCLIP: (TINY_OPENCLIP_ARCH, 32)}
@@ -31,8 +34,8 @@ def tiny_medical_arch(name: str) -> dict:
     from mmseg_ht.models.backbones.towers import resolve_model_config
     config = copy.deepcopy(resolve_model_config(name))
     image_arch = IMAGE_ARCHS[name][0]
-    config.update(embed_dim=image_arch['embed_dim'],
-                  vision_cfg=copy.deepcopy(image_arch['vision_cfg']))
+    config.update(
+        embed_dim=image_arch['embed_dim'], vision_cfg=copy.deepcopy(image_arch['vision_cfg']))
     return config
 
 
@@ -41,9 +44,13 @@ def write_tiny_bert_folder(folder: Path, weights: bool = False) -> Path:
     from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
     folder.mkdir(parents=True, exist_ok=True)
     (folder / 'vocab.txt').write_text('\n'.join(VOCAB) + '\n', encoding='utf-8')
-    BertConfig(vocab_size=len(VOCAB), hidden_size=BERT_WIDTH, num_hidden_layers=BERT_LAYERS,
-               num_attention_heads=2, intermediate_size=BERT_INTERMEDIATE,
-               max_position_embeddings=BERT_POSITIONS).save_pretrained(folder)
+    BertConfig(
+        vocab_size=len(VOCAB),
+        hidden_size=BERT_WIDTH,
+        num_hidden_layers=BERT_LAYERS,
+        num_attention_heads=2,
+        intermediate_size=BERT_INTERMEDIATE,
+        max_position_embeddings=BERT_POSITIONS).save_pretrained(folder)
     BertTokenizerFast(str(folder / 'vocab.txt'), do_lower_case=True).save_pretrained(folder)
     if weights:  # the layout of BiomedBERT's own files: bert.* + the MLM head cls.*
         import torch
@@ -62,27 +69,29 @@ def released_unimedclip_text_keys(vocab, width, layers, intermediate, positions,
     """
     hidden = (width + embed) // 2
     bert = 'text_encoder.transformer.'
-    keys = {bert + 'embeddings.word_embeddings.weight': (vocab, width),
-            bert + 'embeddings.position_embeddings.weight': (positions, width),
-            bert + 'embeddings.token_type_embeddings.weight': (2, width),
-            bert + 'embeddings.LayerNorm.weight': (width,),
-            bert + 'embeddings.LayerNorm.bias': (width,),
-            bert + 'embeddings.position_ids': (1, positions),
-            'text_encoder.proj.0.weight': (hidden, width),
-            'text_encoder.proj.2.weight': (embed, hidden)}
+    keys = {
+        bert + 'embeddings.word_embeddings.weight': (vocab, width),
+        bert + 'embeddings.position_embeddings.weight': (positions, width),
+        bert + 'embeddings.token_type_embeddings.weight': (2, width),
+        bert + 'embeddings.LayerNorm.weight': (width, ),
+        bert + 'embeddings.LayerNorm.bias': (width, ),
+        bert + 'embeddings.position_ids': (1, positions),
+        'text_encoder.proj.0.weight': (hidden, width),
+        'text_encoder.proj.2.weight': (embed, hidden)
+    }
     for i in range(layers):
         layer = f'{bert}encoder.layer.{i}.'
         for name in ('attention.self.query', 'attention.self.key', 'attention.self.value',
                      'attention.output.dense'):
             keys[layer + name + '.weight'] = (width, width)
-            keys[layer + name + '.bias'] = (width,)
+            keys[layer + name + '.bias'] = (width, )
         keys[layer + 'intermediate.dense.weight'] = (intermediate, width)
-        keys[layer + 'intermediate.dense.bias'] = (intermediate,)
+        keys[layer + 'intermediate.dense.bias'] = (intermediate, )
         keys[layer + 'output.dense.weight'] = (width, intermediate)
-        keys[layer + 'output.dense.bias'] = (width,)
+        keys[layer + 'output.dense.bias'] = (width, )
         for norm in ('attention.output.LayerNorm', 'output.LayerNorm'):
-            keys[f'{layer}{norm}.weight'] = (width,)
-            keys[f'{layer}{norm}.bias'] = (width,)
+            keys[f'{layer}{norm}.weight'] = (width, )
+            keys[f'{layer}{norm}.bias'] = (width, )
     return keys
 
 
@@ -98,17 +107,19 @@ def _synthetic_tensor(key: str, shape: tuple, generator):
         return 0.05 * noise
     if 'word_embeddings' in key:
         return noise
-    return noise * 2 / shape[-1] ** 0.5  # linear layers: a sharper attention than BERT's init
+    return noise * 2 / shape[-1]**0.5  # linear layers: a sharper attention than BERT's init
 
 
 def synthetic_release(prefix: str = 'text_encoder.', seed: int = 0) -> dict:
     """Random text weights under the released key names (tiny width), ``prefix`` in front."""
     import torch
     generator = torch.Generator().manual_seed(seed)
-    shapes = released_unimedclip_text_keys(len(VOCAB), BERT_WIDTH, BERT_LAYERS,
-                                           BERT_INTERMEDIATE, BERT_POSITIONS, EMBED)
-    return {prefix + key[len('text_encoder.'):]: _synthetic_tensor(key, shape, generator)
-            for key, shape in shapes.items()}
+    shapes = released_unimedclip_text_keys(
+        len(VOCAB), BERT_WIDTH, BERT_LAYERS, BERT_INTERMEDIATE, BERT_POSITIONS, EMBED)
+    return {
+        prefix + key[len('text_encoder.'):]: _synthetic_tensor(key, shape, generator)
+        for key, shape in shapes.items()
+    }
 
 
 def write_release(path: Path, name: str, seed: int = 0) -> Path:
@@ -130,8 +141,14 @@ def write_release(path: Path, name: str, seed: int = 0) -> Path:
     state.update({f'visual.{k}': v for k, v in image.items()})
     state['logit_scale'] = torch.tensor(math.log(1 / 0.07))
     if name == UNIMEDCLIP:
-        state = {'epoch': 10, 'name': 'unimedclip',
-                 'state_dict': {f'module.{k}': v for k, v in state.items()}}
+        state = {
+            'epoch': 10,
+            'name': 'unimedclip',
+            'state_dict': {
+                f'module.{k}': v
+                for k, v in state.items()
+            }
+        }
     torch.save(state, path)
     return path
 
@@ -149,6 +166,7 @@ def _is_loopback(host) -> bool:
 @pytest.fixture
 def no_network(monkeypatch):
     """Fail on any connection beyond this machine and on any hub download call."""
+
     def refuse(*args, **kwargs):
         raise AssertionError(f'network access attempted: {args[:2]}')
 

@@ -23,7 +23,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -37,16 +37,21 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Build a reference bank (retrieval)')
     parser.add_argument('config', help='a configs/retrieval/*.py file')
     parser.add_argument('--checkpoint', help='trained classifier checkpoint (not for zero-shot)')
-    parser.add_argument('--split', default='train', choices=('train', 'val', 'test'),
-                        help='which split of the data set holds the confirmed cases')
+    parser.add_argument(
+        '--split',
+        default='train',
+        choices=('train', 'val', 'test'),
+        help='which split of the data set holds the confirmed cases')
     parser.add_argument('--data-root', help='another converted, labelled folder (labels.csv)')
     parser.add_argument('--out', help='bank file (default: WORK_DIR/reference_bank.safetensors)')
-    parser.add_argument('--test', action='store_true',
-                        help='then test CONFIG with the bank (WORK_DIR/test_results.json)')
+    parser.add_argument(
+        '--test',
+        action='store_true',
+        help='then test CONFIG with the bank (WORK_DIR/test_results.json)')
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--work-dir', help='where logs (and the default bank) go')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override settings in the config')
     return parser.parse_args()
 
 
@@ -101,10 +106,17 @@ def build_bank(cfg, args: argparse.Namespace):
                 labels.append(int(sample.gt_label))
                 files.append(relative_file(sample.img_path, dataset.data_root))
     classes = bank_classes(model, dataset.metainfo['classes'])
-    bank = ReferenceBank(torch.cat(embeddings), torch.tensor(labels), files, classes,
-                         model.retrieval['feature'],
-                         info=dict(config=args.config, checkpoint=str(args.checkpoint),
-                                   data_root=osp.abspath(dataset.data_root), split=args.split))
+    bank = ReferenceBank(
+        torch.cat(embeddings),
+        torch.tensor(labels),
+        files,
+        classes,
+        model.retrieval['feature'],
+        info=dict(
+            config=args.config,
+            checkpoint=str(args.checkpoint),
+            data_root=osp.abspath(dataset.data_root),
+            split=args.split))
     return bank, runner.work_dir
 
 
@@ -116,8 +128,14 @@ def test_with_bank(cfg, args: argparse.Namespace, bank_file: str) -> str:
     cfg.load_from = args.checkpoint
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
-    return write_test_results(runner.work_dir, args.config, args.checkpoint, labels, cfg,
-                              metrics, reference_bank=bank_file)
+    return write_test_results(
+        runner.work_dir,
+        args.config,
+        args.checkpoint,
+        labels,
+        cfg,
+        metrics,
+        reference_bank=bank_file)
 
 
 def main() -> None:

@@ -25,14 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
 
 from mmseg_ht.engine import load_config  # noqa: E402
-from mmseg_ht.models.adapters import (export_adapters, export_metadata,  # noqa: E402
-                                      split_checkpoint_adapters)
+from mmseg_ht.models.adapters import export_metadata  # noqa: E402
+from mmseg_ht.models.adapters import export_adapters, split_checkpoint_adapters
 from mmseg_ht.utils import load_state_dict_safely  # noqa: E402
 
 
@@ -41,11 +41,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config', help='config the checkpoint was trained with')
     parser.add_argument('checkpoint', help='checkpoint (.pth) of a mmseg_ht run')
     parser.add_argument('out', type=Path, help='output .safetensors file (image tower)')
-    parser.add_argument('--text-model-dir',
-                        help='local Hugging Face folder of a BERT text tower (BiomedCLIP, '
-                             'UniMedCLIP); default: the config\'s text_model_dir')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='config overrides, as given to tools/train.py')
+    parser.add_argument(
+        '--text-model-dir',
+        help='local Hugging Face folder of a BERT text tower (BiomedCLIP, '
+        'UniMedCLIP); default: the config\'s text_model_dir')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='config overrides, as given to tools/train.py')
     return parser.parse_args(argv)
 
 

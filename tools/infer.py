@@ -19,13 +19,13 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 from mmengine.config import DictAction  # noqa: E402
 
 from mmseg_ht.inference.folder_inference import run_folder_inference  # noqa: E402
 from mmseg_ht.inference.inputs import collect_inputs  # noqa: E402
-from mmseg_ht.inference.predictor import (ClassificationPredictor,  # noqa: E402
-                                          SegmentationPredictor)
+from mmseg_ht.inference.predictor import ClassificationPredictor  # noqa: E402
+from mmseg_ht.inference.predictor import SegmentationPredictor
 from mmseg_ht.inference.spacing import parse_spacing, read_spacing_csv  # noqa: E402
 
 
@@ -45,34 +45,51 @@ def parse_mask_values(text: str):
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog='\n'.join(__doc__.splitlines()[1:]))
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(__doc__.splitlines()[1:]))
     parser.add_argument('config', help='segmentation config (configs/ht/...)')
-    parser.add_argument('paths', nargs='+', metavar='PATH',
-                        help='CHECKPOINT INPUT, or only INPUT with --onnx')
-    parser.add_argument('--out-dir', required=True, help='where masks, overlays, CSVs and '
-                        'report.html go')
-    parser.add_argument('--onnx', help='run this ONNX file (tools/deployment/export_onnx.py) '
-                        'in onnxruntime instead of a PyTorch checkpoint')
-    parser.add_argument('--spacing', type=spacing_argument, metavar='MM',
-                        help='pixel size in mm for files without their own (and not in '
-                             '--spacing-csv): "0.1" or "ROW_MM,COL_MM"')
-    parser.add_argument('--spacing-csv', metavar='FILE',
-                        help='CSV with columns image,spacing_mm (or image,row_mm,col_mm) for '
-                             'files without their own spacing')
-    parser.add_argument('--cls-config', help='classification config (configs/cls/...): adds '
-                        'per-image class probabilities')
+    parser.add_argument(
+        'paths', nargs='+', metavar='PATH', help='CHECKPOINT INPUT, or only INPUT with --onnx')
+    parser.add_argument(
+        '--out-dir', required=True, help='where masks, overlays, CSVs and '
+        'report.html go')
+    parser.add_argument(
+        '--onnx',
+        help='run this ONNX file (tools/deployment/export_onnx.py) '
+        'in onnxruntime instead of a PyTorch checkpoint')
+    parser.add_argument(
+        '--spacing',
+        type=spacing_argument,
+        metavar='MM',
+        help='pixel size in mm for files without their own (and not in '
+        '--spacing-csv): "0.1" or "ROW_MM,COL_MM"')
+    parser.add_argument(
+        '--spacing-csv',
+        metavar='FILE',
+        help='CSV with columns image,spacing_mm (or image,row_mm,col_mm) for '
+        'files without their own spacing')
+    parser.add_argument(
+        '--cls-config',
+        help='classification config (configs/cls/...): adds '
+        'per-image class probabilities')
     parser.add_argument('--cls-checkpoint', help='checkpoint of --cls-config')
-    parser.add_argument('--mask-values', type=parse_mask_values, default=(0, 1),
-                        metavar='BG,LESION', help='pixel values of the written masks '
-                        '(default 0,1; 0,255 to view them)')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='allow a full unpickle of the checkpoints (only files you trust)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in CONFIG')
-    parser.add_argument('--cls-cfg-options', nargs='+', action=DictAction,
-                        help='override settings in --cls-config')
+    parser.add_argument(
+        '--mask-values',
+        type=parse_mask_values,
+        default=(0, 1),
+        metavar='BG,LESION',
+        help='pixel values of the written masks '
+        '(default 0,1; 0,255 to view them)')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='allow a full unpickle of the checkpoints (only files you trust)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override settings in CONFIG')
+    parser.add_argument(
+        '--cls-cfg-options', nargs='+', action=DictAction, help='override settings in --cls-config')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
     expected = 1 if args.onnx else 2
@@ -91,13 +108,20 @@ def main(argv=None) -> int:
     table = read_spacing_csv(args.spacing_csv) if args.spacing_csv else None
     predictor = SegmentationPredictor.from_files(args.config, args.checkpoint, args.onnx,
                                                  args.cfg_options, args.trust_checkpoint)
-    classifier = (ClassificationPredictor(args.cls_config, args.cls_checkpoint,
-                                          args.cls_cfg_options, args.trust_checkpoint)
-                  if args.cls_config else None)
+    classifier = (
+        ClassificationPredictor(args.cls_config, args.cls_checkpoint, args.cls_cfg_options,
+                                args.trust_checkpoint) if args.cls_config else None)
     model = args.onnx or args.checkpoint
     summary = run_folder_inference(
-        files, predictor, args.out_dir, table, args.spacing, args.mask_values, classifier,
-        notes=[f'config: {args.config}', f'model: {model}'], progress=not args.no_progress)
+        files,
+        predictor,
+        args.out_dir,
+        table,
+        args.spacing,
+        args.mask_values,
+        classifier,
+        notes=[f'config: {args.config}', f'model: {model}'],
+        progress=not args.no_progress)
     for result in summary.results:
         print(f'{result.image.name}: {len(result.lesions)} lesion(s), spacing '
               f'{result.spacing or "unknown"} ({result.spacing_source})')

@@ -28,13 +28,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> None:
     """Generate the data set and print its counts and the Otsu-threshold baseline Dice."""
     args = parse_args(argv)
-    info = make_phantom_dataset(args.out_dir, num_train=args.num_train, num_val=args.num_val,
-                                num_test=args.num_test, size=args.size, seed=args.seed)
+    info = make_phantom_dataset(
+        args.out_dir,
+        num_train=args.num_train,
+        num_val=args.num_val,
+        num_test=args.num_test,
+        size=args.size,
+        seed=args.seed)
     for split, counts in info['counts'].items():
         summary = ', '.join(f'{name} {count}' for name, count in counts.items())
         print(f'{split}: {summary}')
     if args.num_test:
-        otsu = reference_scores(args.out_dir, 'test', guesses=('otsu_dark',))['otsu_dark']
+        otsu = reference_scores(args.out_dir, 'test', guesses=('otsu_dark', ))['otsu_dark']
         print(f'Otsu dark-threshold baseline on the test split: Dice {otsu["Dice"]:.2f} %')
     print(f'phantom data set (generator {info["generator_version"]}, seed {args.seed}) '
           f'written to {args.out_dir}')

@@ -20,13 +20,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('src', help='converted data set (img_dir/, ann_dir/, labels.csv)')
     parser.add_argument('dst', help='new folder for the shifted copy')
     parser.add_argument('--gain', type=float, default=1.0, help='brightness factor')
-    parser.add_argument('--speckle', type=float, default=0.0,
-                        help='std of multiplicative gamma noise (mean 1)')
+    parser.add_argument(
+        '--speckle', type=float, default=0.0, help='std of multiplicative gamma noise (mean 1)')
     parser.add_argument('--blur', type=float, default=0.0, help='Gaussian sigma in pixels')
-    parser.add_argument('--depth', type=float, default=1.0,
-                        help='imaging-depth zoom-out factor >= 1 (anatomy appears smaller)')
-    parser.add_argument('--attenuation', type=float, default=0.0,
-                        help='extra attenuation in dB from top to bottom')
+    parser.add_argument(
+        '--depth',
+        type=float,
+        default=1.0,
+        help='imaging-depth zoom-out factor >= 1 (anatomy appears smaller)')
+    parser.add_argument(
+        '--attenuation', type=float, default=0.0, help='extra attenuation in dB from top to bottom')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args(argv)
 
@@ -34,8 +37,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> None:
     """Shift every image (and move its mask where depth changes) and print the counts."""
     args = parse_args(argv)
-    shift = DomainShift(gain=args.gain, speckle=args.speckle, blur=args.blur, depth=args.depth,
-                        attenuation=args.attenuation)
+    shift = DomainShift(
+        gain=args.gain,
+        speckle=args.speckle,
+        blur=args.blur,
+        depth=args.depth,
+        attenuation=args.attenuation)
     info = make_shifted_dataset(args.src, args.dst, shift, seed=args.seed)
     counts = ', '.join(f'{split} {n}' for split, n in info['counts'].items())
     print(f'shifted copy ({counts}) with {info["shift"]} written to {args.dst}')

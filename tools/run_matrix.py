@@ -22,8 +22,8 @@ from typing import Dict, List
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from mmseg_ht.analysis.experiment_matrix import (MatrixError, Run, find_checkpoint,  # noqa: E402
-                                                 format_command, load_matrix)
+from mmseg_ht.analysis.experiment_matrix import find_checkpoint  # noqa: E402
+from mmseg_ht.analysis.experiment_matrix import MatrixError, Run, format_command, load_matrix
 from mmseg_ht.engine.experiment_record import RESULTS_FILE  # noqa: E402
 
 
@@ -35,8 +35,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--run', action='store_true', help='execute the runs (default: dry run)')
     parser.add_argument('--redo', action='store_true', help='repeat runs that already have results')
     parser.add_argument('--keep-going', action='store_true', help='continue after a failed run')
-    parser.add_argument('--cfg-options', nargs='+', default=[],
-                        help='key=value settings added to every run (e.g. a weights file)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        help='key=value settings added to every run (e.g. a weights file)')
     return parser.parse_args()
 
 
@@ -81,8 +84,9 @@ def execute(run: Run) -> None:
     source = run.work_dir if run.trains else run.checkpoint_dir
     checkpoint = find_checkpoint(source)
     if checkpoint is None:
-        raise RuntimeError(f'{run.name}: no checkpoint (best_*.pth or last_checkpoint) in {source}'
-                           + ('' if run.trains else '; run the table that trains it first'))
+        raise RuntimeError(
+            f'{run.name}: no checkpoint (best_*.pth or last_checkpoint) in {source}' +
+            ('' if run.trains else '; run the table that trains it first'))
     call(run.test_command(str(checkpoint), sys.executable))
 
 

@@ -19,13 +19,13 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_ht.engine import close_cpu_process_group, load_config, setup_launcher  # noqa: E402
-from mmseg_ht.engine.experiment_record import experiment_labels, write_test_results  # noqa: E402
 from mmseg_ht.engine.checkpoint_fit import check_checkpoint_fits  # noqa: E402
+from mmseg_ht.engine.experiment_record import experiment_labels, write_test_results  # noqa: E402
 from mmseg_ht.engine.trust import check_checkpoint_file, trust_checkpoint  # noqa: E402
 
 
@@ -36,13 +36,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='where logs and test_results.json go')
     parser.add_argument('--out', help='segmentation: write per-image metrics (per_image.csv) here')
     parser.add_argument('--show-dir', help='write TP/FP/FN overlays of every test image here')
-    parser.add_argument('--pred-dir',
-                        help='segmentation: write every predicted mask (0/1 PNG) here '
-                             '(needed by tools/analysis/visualize.py grid)')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='allow a full unpickle of CHECKPOINT (only for files you trust)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config')
+    parser.add_argument(
+        '--pred-dir',
+        help='segmentation: write every predicted mask (0/1 PNG) here '
+        '(needed by tools/analysis/visualize.py grid)')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='allow a full unpickle of CHECKPOINT (only for files you trust)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override settings in the config')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -54,10 +57,12 @@ def add_segmentation_outputs(cfg, args: argparse.Namespace) -> None:
     """Overlays (--show-dir), per-image CSV (--out) and masks (--pred-dir) for mmseg configs."""
     if args.pred_dir:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-            dict(type='PredictionMaskHook', out_dir=osp.abspath(args.pred_dir))]
+            dict(type='PredictionMaskHook', out_dir=osp.abspath(args.pred_dir))
+        ]
     if args.show_dir:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-            dict(type='ErrorOverlayHook', out_dir=osp.abspath(args.show_dir))]
+            dict(type='ErrorOverlayHook', out_dir=osp.abspath(args.show_dir))
+        ]
     if args.out:
         os.makedirs(args.out, exist_ok=True)
         cfg.test_evaluator['per_image_csv'] = osp.join(osp.abspath(args.out), 'per_image.csv')

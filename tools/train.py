@@ -13,13 +13,14 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from mmseg_ht.engine import enable_amp  # noqa: E402
+from mmseg_ht.engine import (close_cpu_process_group, end_schedulers_with_training, load_config,
+                             setup_launcher)
 from mmseg_ht.engine.trust import trust_run_checkpoint  # noqa: E402
-from mmseg_ht.engine import (enable_amp, end_schedulers_with_training,  # noqa: E402
-                             close_cpu_process_group, load_config, setup_launcher)
 
 
 def parse_args() -> argparse.Namespace:
@@ -27,19 +28,26 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from CHECKPOINT, or from the latest checkpoint in the work dir when '
-             'no path is given. mmseg_ht checkpoints are read with the weights-only loader; '
-             'others are refused (README, "Checkpoints and trust").')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='allow a full unpickle of the --resume / load_from checkpoint '
-                             '(only for files you trust; README, "Checkpoints and trust")')
+        'no path is given. mmseg_ht checkpoints are read with the weights-only loader; '
+        'others are refused (README, "Checkpoints and trust").')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='allow a full unpickle of the --resume / load_from checkpoint '
+        '(only for files you trust; README, "Checkpoints and trust")')
     parser.add_argument('--amp', action='store_true', help='mixed precision (AmpOptimWrapper)')
     parser.add_argument('--amp-dtype', default='float16', choices=['float16', 'bfloat16'])
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings in the config, e.g. train_cfg.max_iters=10 '
-             'model.backbone.pretrained=/path/ViT-B-16.pt')
+        'model.backbone.pretrained=/path/ViT-B-16.pt')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()

@@ -24,7 +24,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -48,18 +48,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--steps', type=int, help='default: the config\'s tta.steps, else 10')
     parser.add_argument('--lr', type=float, help='AdamW learning rate (default 1e-4)')
     parser.add_argument('--batch-size', type=int, help='target images per step (default 4)')
-    parser.add_argument('--adapt-split', choices=('train', 'val', 'test'),
-                        help='target images to adapt on (unlabelled use; default: the test '
-                             'images themselves, transductive)')
+    parser.add_argument(
+        '--adapt-split',
+        choices=('train', 'val', 'test'),
+        help='target images to adapt on (unlabelled use; default: the test '
+        'images themselves, transductive)')
     parser.add_argument('--flip-weight', type=float, help='flip-consistency weight (default 1)')
-    parser.add_argument('--band', type=float,
-                        help='collapse safeguard: class shares stay within ref/band .. ref*band '
-                             '(default 2)')
+    parser.add_argument(
+        '--band',
+        type=float,
+        help='collapse safeguard: class shares stay within ref/band .. ref*band '
+        '(default 2)')
     parser.add_argument('--no-norms', action='store_true', help='do not adapt normalisation layers')
     parser.add_argument('--no-adapters', action='store_true', help='do not adapt the adapters')
     parser.add_argument('--work-dir', help='where logs and tta_results.json go')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override settings in the config')
     return parser.parse_args()
 
 
@@ -76,8 +80,10 @@ def adaptation_loader_cfg(cfg, split: str, batch_size: int) -> dict:
     loader = copy.deepcopy(cfg.test_dataloader)
     dataset = loader.dataset
     dataset.pipeline = [t for t in dataset.pipeline if t['type'] not in MASK_LOADERS]
-    dataset.data_prefix = {key: value.rsplit('/', 1)[0] + f'/{split}'
-                           for key, value in dataset.data_prefix.items()}
+    dataset.data_prefix = {
+        key: value.rsplit('/', 1)[0] + f'/{split}'
+        for key, value in dataset.data_prefix.items()
+    }
     loader.sampler = dict(type='DefaultSampler', shuffle=False)
     loader.update(batch_size=batch_size, num_workers=0, persistent_workers=False)
     return loader
@@ -107,20 +113,34 @@ def main() -> None:
     runner = Runner.from_cfg(cfg)
     check_checkpoint_fits(runner.model, args.checkpoint)
     before = {k: float(v) for k, v in runner.test().items()}
-    loader = runner.build_dataloader(adaptation_loader_cfg(cfg, settings['adapt_split'],
-                                                           settings['batch_size']))
-    adapter = TestTimeAdapter(steps=settings['steps'], lr=settings['lr'],
-                              flip_weight=settings['flip_weight'], band=settings['band'],
-                              adapters=not args.no_adapters, norms=not args.no_norms)
+    loader = runner.build_dataloader(
+        adaptation_loader_cfg(cfg, settings['adapt_split'], settings['batch_size']))
+    adapter = TestTimeAdapter(
+        steps=settings['steps'],
+        lr=settings['lr'],
+        flip_weight=settings['flip_weight'],
+        band=settings['band'],
+        adapters=not args.no_adapters,
+        norms=not args.no_norms)
     report = adapter.adapt(runner.model, loader).as_dict()
     after = {k: float(v) for k, v in runner.test().items()}
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    meta = dict(tta=report, source_checkpoint=args.checkpoint,
-                target_data=osp.abspath(args.target_data), config=args.config)
+    meta = dict(
+        tta=report,
+        source_checkpoint=args.checkpoint,
+        target_data=osp.abspath(args.target_data),
+        config=args.config)
     torch.save(dict(meta=meta, state_dict=runner.model.state_dict()), args.out)
-    record = dict(config=args.config, checkpoint=args.checkpoint, adapted_checkpoint=args.out,
-                  target_data=osp.abspath(args.target_data), experiment=labels,
-                  settings=settings, before=before, after=after, tta=report)
+    record = dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        adapted_checkpoint=args.out,
+        target_data=osp.abspath(args.target_data),
+        experiment=labels,
+        settings=settings,
+        before=before,
+        after=after,
+        tta=report)
     path = osp.join(runner.work_dir, 'tta_results.json')
     with open(path, 'w') as handle:
         json.dump(record, handle, indent=2)

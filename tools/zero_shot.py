@@ -31,7 +31,7 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -43,17 +43,23 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Zero-shot classification with prompt ensembles')
     parser.add_argument('config', help='a configs/zero_shot/*.py file')
     parser.add_argument('--checkpoint', help='adapter weights for the image tower (stage-1 output)')
-    parser.add_argument('--rule', choices=RULES,
-                        help='how prompts vote (default: the config\'s, mean_similarity)')
-    parser.add_argument('--prompts', help="bundled prompt set (breast, lymph_node, thyroid) or "
-                                          'a .json file; default: the config\'s')
-    parser.add_argument('--text-model-dir',
-                        help='local Hugging Face folder of a BERT text tower (BiomedCLIP, '
-                             'UniMedCLIP): config.json + vocab.txt; default: the config\'s')
+    parser.add_argument(
+        '--rule', choices=RULES, help='how prompts vote (default: the config\'s, mean_similarity)')
+    parser.add_argument(
+        '--prompts',
+        help="bundled prompt set (breast, lymph_node, thyroid) or "
+        'a .json file; default: the config\'s')
+    parser.add_argument(
+        '--text-model-dir',
+        help='local Hugging Face folder of a BERT text tower (BiomedCLIP, '
+        'UniMedCLIP): config.json + vocab.txt; default: the config\'s')
     parser.add_argument('--work-dir', help='where logs and zero_shot_results.json go')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config, e.g. '
-                             'model.backbone.pretrained=W model.text_encoder.pretrained=W')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, e.g. '
+        'model.backbone.pretrained=W model.text_encoder.pretrained=W')
     return parser.parse_args()
 
 
@@ -99,10 +105,18 @@ def main() -> None:
     metrics = runner.test()
     seconds = time.perf_counter() - started
     model = runner.model
-    result = dict(config=args.config, checkpoint=args.checkpoint, rule=model.rule,
-                  prompts=model.prompt_source, prompts_per_class=model.prompt_summary(),
-                  logit_scale=model.logit_scale, test_seconds=round(seconds, 2),
-                  metrics={k: float(v) for k, v in metrics.items()})
+    result = dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        rule=model.rule,
+        prompts=model.prompt_source,
+        prompts_per_class=model.prompt_summary(),
+        logit_scale=model.logit_scale,
+        test_seconds=round(seconds, 2),
+        metrics={
+            k: float(v)
+            for k, v in metrics.items()
+        })
     os.makedirs(runner.work_dir, exist_ok=True)
     path = osp.join(runner.work_dir, 'zero_shot_results.json')
     with open(path, 'w') as handle:

@@ -10,8 +10,7 @@ env_cfg = dict(
 )
 vis_backends = [dict(type='LocalVisBackend')]
 # mmseg's SegLocalVisualizer, drawing also on non-contiguous images (browse_dataset.py).
-visualizer = dict(type='ContiguousSegLocalVisualizer', vis_backends=vis_backends,
-                  name='visualizer')
+visualizer = dict(type='ContiguousSegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None

@@ -31,8 +31,9 @@ import yaml
 
 from mmseg_ht.datasets.few_shot import check_ratio
 
-TABLE_KEYS = {'config', 'grid', 'seeds', 'ratios', 'cfg_options', 'test_only_with',
-              'description', 'task'}
+TABLE_KEYS = {
+    'config', 'grid', 'seeds', 'ratios', 'cfg_options', 'test_only_with', 'description', 'task'
+}
 TASKS = ('segmentation', 'classification')
 TOP_KEYS = {'work_root', 'data_roots', 'cfg_options', 'options_by', 'tables', 'description'}
 
@@ -61,14 +62,18 @@ class Run:
         return self.checkpoint_dir is None
 
     def train_command(self, python: str = 'python') -> List[str]:
-        return [python, 'tools/train.py', self.config, '--work-dir', self.work_dir,
-                '--cfg-options', *self.cfg_options]
+        return [
+            python, 'tools/train.py', self.config, '--work-dir', self.work_dir, '--cfg-options',
+            *self.cfg_options
+        ]
 
     def test_command(self, checkpoint: str, python: str = 'python') -> List[str]:
         outputs = (['--pred-dir', f'{self.work_dir}/predictions']
                    if self.task == 'segmentation' else [])
-        return [python, 'tools/test.py', self.config, checkpoint, '--work-dir', self.work_dir,
-                *outputs, '--cfg-options', *self.cfg_options]
+        return [
+            python, 'tools/test.py', self.config, checkpoint, '--work-dir', self.work_dir, *outputs,
+            '--cfg-options', *self.cfg_options
+        ]
 
 
 def format_command(command: Sequence[str], env: Optional[Dict[str, str]] = None) -> str:
@@ -110,7 +115,8 @@ def expand_table(name: str, table: dict, matrix: dict, repo_root: Path,
         raise MatrixError(f'{where}: needs a "config" template')
     unknown = set(table) - TABLE_KEYS
     if unknown:
-        raise MatrixError(f'{where}: unknown keys {sorted(unknown)} (allowed: {sorted(TABLE_KEYS)})')
+        raise MatrixError(
+            f'{where}: unknown keys {sorted(unknown)} (allowed: {sorted(TABLE_KEYS)})')
     grid = table.get('grid') or {}
     if not isinstance(grid, dict) or not all(isinstance(v, list) and v for v in grid.values()):
         raise MatrixError(f'{where}: "grid" must map names to non-empty lists')
@@ -122,8 +128,8 @@ def expand_table(name: str, table: dict, matrix: dict, repo_root: Path,
     task = table.get('task', 'segmentation')
     if task not in TASKS:
         raise MatrixError(f'{where}: task must be one of {TASKS}, got {task!r}')
-    options = ([str(o) for o in _list(matrix.get('cfg_options'), 'cfg_options', str(path))]
-               + [str(o) for o in _list(table.get('cfg_options'), 'cfg_options', where)])
+    options = ([str(o) for o in _list(matrix.get('cfg_options'), 'cfg_options', str(path))] +
+               [str(o) for o in _list(table.get('cfg_options'), 'cfg_options', where)])
     data_roots = matrix.get('data_roots') or {}
     work_root = Path(matrix.get('work_root', 'work_dirs/matrix')) / name
     runs = []
@@ -134,8 +140,10 @@ def expand_table(name: str, table: dict, matrix: dict, repo_root: Path,
         env, combo_options = {}, []
         for key, by_value in (matrix.get('options_by') or {}).items():
             if key in combo:
-                combo_options += [str(o) for o in _list((by_value or {}).get(combo[key]),
-                                                        f'options_by.{key}', str(path))]
+                combo_options += [
+                    str(o)
+                    for o in _list((by_value or {}).get(combo[key]), f'options_by.{key}', str(path))
+                ]
         dataset = combo.get('dataset')
         if dataset is not None and dataset in data_roots:
             env['DATA_ROOT'] = str(data_roots[dataset])
@@ -144,17 +152,26 @@ def expand_table(name: str, table: dict, matrix: dict, repo_root: Path,
             for seed in seeds:
                 run_options = [f'randomness.seed={seed}']
                 if ratio < 1.0:
-                    run_options += [f'train_dataloader.dataset.ratio={ratio:g}',
-                                    f'train_dataloader.dataset.ratio_seed={seed}']
+                    run_options += [
+                        f'train_dataloader.dataset.ratio={ratio:g}',
+                        f'train_dataloader.dataset.ratio_seed={seed}'
+                    ]
                 if table.get('test_only_with'):
                     source = table['test_only_with'].format(**combo)
-                    checkpoint_dir = str(_work_root_of(matrix, source, matrix_tables(matrix))
-                                         / _run_name(source, ratio, seed))
-                runs.append(Run(table=name, name=_run_name(config, ratio, seed), config=config,
-                                seed=seed, ratio=ratio,
-                                work_dir=str(work_root / _run_name(config, ratio, seed)),
-                                cfg_options=run_options + combo_options + options, env=env,
-                                checkpoint_dir=checkpoint_dir, task=task))
+                    checkpoint_dir = str(
+                        _work_root_of(matrix, source, matrix_tables(matrix)) /
+                        _run_name(source, ratio, seed))
+                runs.append(
+                    Run(table=name,
+                        name=_run_name(config, ratio, seed),
+                        config=config,
+                        seed=seed,
+                        ratio=ratio,
+                        work_dir=str(work_root / _run_name(config, ratio, seed)),
+                        cfg_options=run_options + combo_options + options,
+                        env=env,
+                        checkpoint_dir=checkpoint_dir,
+                        task=task))
     return runs
 
 
@@ -202,5 +219,7 @@ def load_matrix(path: Union[str, Path], repo_root: Union[str, Path]) -> Dict[str
     unknown = set(matrix) - TOP_KEYS
     if unknown:
         raise MatrixError(f'{path}: unknown keys {sorted(unknown)} (allowed: {sorted(TOP_KEYS)})')
-    return {name: expand_table(name, table, matrix, Path(repo_root), path)
-            for name, table in matrix['tables'].items()}
+    return {
+        name: expand_table(name, table, matrix, Path(repo_root), path)
+        for name, table in matrix['tables'].items()
+    }

@@ -83,16 +83,18 @@ class FlopCount:
         return self.mmengine + self.attention + self.fft
 
     def as_dict(self) -> Dict[str, int]:
-        return dict(total=self.total, mmengine=self.mmengine, attention=self.attention,
-                    fft=self.fft)
+        return dict(
+            total=self.total, mmengine=self.mmengine, attention=self.attention, fft=self.fft)
 
 
-def count_flops(model: nn.Module,
-                inputs: Union[torch.Tensor, Tuple[torch.Tensor, ...]]) -> FlopCount:
+def count_flops(model: nn.Module, inputs: Union[torch.Tensor, Tuple[torch.Tensor,
+                                                                    ...]]) -> FlopCount:
     """Trace ``model(*inputs)`` once with mmengine's handles plus the attention and FFT ones."""
     analyzer = FlopAnalyzer(model, inputs)
-    analyzer.set_op_handle(**{name: sdpa_flop_jit if 'scaled' in name else native_mha_flop_jit
-                              for name in ATTENTION_OPS})
+    analyzer.set_op_handle(**{
+        name: sdpa_flop_jit if 'scaled' in name else native_mha_flop_jit
+        for name in ATTENTION_OPS
+    })
     analyzer.set_op_handle(**{name: fft2_flop_jit for name in FFT_OPS})
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     by_operator = analyzer.by_operator()
@@ -100,8 +102,14 @@ def count_flops(model: nn.Module,
     attention = sum(by_operator.get(short[name], 0) for name in ATTENTION_OPS)
     fft = sum(by_operator.get(short[name], 0) for name in FFT_OPS)
     total = analyzer.total()
-    return FlopCount(mmengine=int(total - attention - fft), attention=int(attention),
-                     fft=int(fft), by_module={k: int(v) for k, v in analyzer.by_module().items()})
+    return FlopCount(
+        mmengine=int(total - attention - fft),
+        attention=int(attention),
+        fft=int(fft),
+        by_module={
+            k: int(v)
+            for k, v in analyzer.by_module().items()
+        })
 
 
 def segmentor_flops(segmentor: nn.Module, image_size: Tuple[int, int]) -> FlopCount:
@@ -109,8 +117,7 @@ def segmentor_flops(segmentor: nn.Module, image_size: Tuple[int, int]) -> FlopCo
     through the segmentor's data preprocessor, model in eval mode, ``forward`` in tensor mode."""
     from mmseg.structures import SegDataSample
     shape = dict(ori_shape=tuple(image_size), pad_shape=tuple(image_size))
-    batch = dict(inputs=[torch.rand(3, *image_size)],
-                 data_samples=[SegDataSample(metainfo=shape)])
+    batch = dict(inputs=[torch.rand(3, *image_size)], data_samples=[SegDataSample(metainfo=shape)])
     inputs = segmentor.data_preprocessor(batch)['inputs']
     segmentor.eval()
     return count_flops(segmentor, inputs)

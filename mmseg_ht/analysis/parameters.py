@@ -25,17 +25,24 @@ def parameter_rows(model: nn.Module, depth: int = 2) -> List[Dict]:
             return
         own = [p for p in module.parameters(recurse=False)]
         if own and any(True for _ in module.children()):
-            rows.append(dict(module=f'{name} (own)', level=level + 1,
-                             trainable=sum(p.numel() for p in own if p.requires_grad),
-                             total=sum(p.numel() for p in own)))
+            rows.append(
+                dict(
+                    module=f'{name} (own)',
+                    level=level + 1,
+                    trainable=sum(p.numel() for p in own if p.requires_grad),
+                    total=sum(p.numel() for p in own)))
         for child_name, child in module.named_children():
             visit(child, f'{name}.{child_name}' if name else child_name, level + 1)
 
     for child_name, child in model.named_children():
         visit(child, child_name, 1)
     totals = count_parameters(model)
-    rows.append(dict(module='total', level=0, trainable=totals['trainable'],
-                     total=totals['trainable'] + totals['frozen']))
+    rows.append(
+        dict(
+            module='total',
+            level=0,
+            trainable=totals['trainable'],
+            total=totals['trainable'] + totals['frozen']))
     return rows
 
 

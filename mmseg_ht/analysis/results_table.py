@@ -18,11 +18,10 @@ from mmseg_ht.engine.experiment_record import RESULTS_FILE
 
 # Metric columns per task: (key in test_results.json without prefix, header, higher is better).
 TASK_METRICS = {
-    'segmentation': (('Dice', 'Dice', True), ('IoU', 'IoU', True), ('HD95', 'HD95', False),
-                     ('ASD', 'ASD', False)),
+    'segmentation':
+    (('Dice', 'Dice', True), ('IoU', 'IoU', True), ('HD95', 'HD95', False), ('ASD', 'ASD', False)),
     'classification': (('accuracy', 'Acc', True), ('recall', 'Recall', True),
-                       ('precision', 'Precision', True), ('f1', 'F1', True),
-                       ('auc', 'AUC', True)),
+                       ('precision', 'Precision', True), ('f1', 'F1', True), ('auc', 'AUC', True)),
 }
 # Display order of rows: baselines first, the paper's method last; unknown names after, sorted.
 METHOD_ORDER = ('UNet', 'ResNet-18', 'CLIPSeg', 'Zero-shot', 'Frozen', 'LoRA', 'Mona',
@@ -67,7 +66,7 @@ class Cell:
         if len(finite) < 2:
             return math.nan
         mean = self.mean
-        return math.sqrt(sum((v - mean) ** 2 for v in finite) / (len(finite) - 1))
+        return math.sqrt(sum((v - mean)**2 for v in finite) / (len(finite) - 1))
 
     @property
     def n(self) -> int:
@@ -112,11 +111,15 @@ def read_result(path: Path) -> RunResult:
         labels = dict(method=stem)
     metrics = {key.split('/')[-1]: float(value) for key, value in record['metrics'].items()}
     task = labels.get('task') or ('classification' if 'accuracy' in metrics else 'segmentation')
-    return RunResult(path=path, task=task, method=str(labels.get('method', '?')),
-                     backbone=str(labels.get('backbone', '-')),
-                     dataset=str(labels.get('dataset', '-')),
-                     ratio=float(labels.get('ratio', 1.0)), seed=labels.get('seed'),
-                     metrics=metrics)
+    return RunResult(
+        path=path,
+        task=task,
+        method=str(labels.get('method', '?')),
+        backbone=str(labels.get('backbone', '-')),
+        dataset=str(labels.get('dataset', '-')),
+        ratio=float(labels.get('ratio', 1.0)),
+        seed=labels.get('seed'),
+        metrics=metrics)
 
 
 def _order(value: str, known: Sequence[str]) -> Tuple[int, str]:
@@ -126,7 +129,8 @@ def _order(value: str, known: Sequence[str]) -> Tuple[int, str]:
 def row_sort_key(key: RowKey) -> tuple:
     """Task, then ratio (full data before few-shot rows, ascending), method, backbone."""
     task, method, backbone, ratio = key
-    return (task, ratio < 1.0, ratio, _order(method, METHOD_ORDER), _order(backbone, BACKBONE_ORDER))
+    return (task, ratio < 1.0, ratio, _order(method,
+                                             METHOD_ORDER), _order(backbone, BACKBONE_ORDER))
 
 
 class ResultsTable:
@@ -176,9 +180,12 @@ class ResultsTable:
         if len(datasets) > 1:
             columns += [(AVERAGE, m) for m in metrics]
         keys = self.rows(task, few_shot)
-        values = {(key, d, m[0]): (self.average(key, m[0], datasets) if d == AVERAGE
-                                   else self.cells[key][d][m[0]] if d in self.cells[key] else Cell())
-                  for key in keys for d, m in columns}
+        values = {
+            (key, d, m[0]): (self.average(key, m[0], datasets) if d == AVERAGE else
+                             self.cells[key][d][m[0]] if d in self.cells[key] else Cell())
+            for key in keys
+            for d, m in columns
+        }
         best = {}
         for d, (metric, _, higher) in columns:
             means = [values[(k, d, metric)].mean for k in keys if values[(k, d, metric)].n]
@@ -187,8 +194,10 @@ class ResultsTable:
                 best[(d, metric)] = max(means) if higher else min(means)
         head = ['Method', 'Backbone'] + (['Data'] if few_shot else [])
         header = head + [f'{d} {h}' for d, (_, h, _) in columns] + ['runs']
-        lines = ['| ' + ' | '.join(header) + ' |',
-                 '|' + '---|' * len(head) + '---:|' * (len(columns) + 1)]
+        lines = [
+            '| ' + ' | '.join(header) + ' |',
+            '|' + '---|' * len(head) + '---:|' * (len(columns) + 1)
+        ]
         for key in keys:
             cells = [key[1], key[2]] + ([f'{100 * key[3]:g} %'] if few_shot else [])
             for d, (metric, _, _) in columns:
@@ -221,8 +230,10 @@ class ResultsTable:
         """Long format: one line per task, method, backbone, ratio, data set and metric."""
         with Path(path).open('w', newline='') as handle:
             writer = csv.writer(handle)
-            writer.writerow(['task', 'method', 'backbone', 'ratio', 'dataset', 'metric', 'mean',
-                             'std', 'n_runs', 'values'])
+            writer.writerow([
+                'task', 'method', 'backbone', 'ratio', 'dataset', 'metric', 'mean', 'std', 'n_runs',
+                'values'
+            ])
             for task in self.tasks():
                 for few_shot in (False, True):
                     for key in self.rows(task, few_shot):
@@ -231,9 +242,12 @@ class ResultsTable:
                                 cell = self.cells[key].get(dataset, {}).get(metric)
                                 if cell is None or not cell.n:
                                     continue
-                                writer.writerow([*key[:3], f'{key[3]:g}', dataset, metric,
-                                                 _number(cell.mean), _number(cell.std), cell.n,
-                                                 ' '.join(_number(v) for v in cell.values)])
+                                writer.writerow([
+                                    *key[:3], f'{key[3]:g}', dataset, metric,
+                                    _number(cell.mean),
+                                    _number(cell.std), cell.n,
+                                    ' '.join(_number(v) for v in cell.values)
+                                ])
 
 
 def _number(value: float) -> str:

@@ -18,6 +18,6 @@ from .zero_shot import RULES, PromptEnsembleClassifier, class_scores
 __all__ = [
     'BUSIClsDataset', 'BinaryClsMetric', 'LNClsDataset', 'LabelsFileError', 'MultiLevelClsHead',
     'PromptEnsembleClassifier', 'RULES', 'UltrasoundClsDataset', 'UndefinedAUCError',
-    'binary_classification_metrics', 'bundled_prompt_sets', 'class_scores',
-    'load_prompt_ensemble', 'read_labels_csv', 'roc_auc'
+    'binary_classification_metrics', 'bundled_prompt_sets', 'class_scores', 'load_prompt_ensemble',
+    'read_labels_csv', 'roc_auc'
 ]

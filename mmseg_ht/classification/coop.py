@@ -53,7 +53,10 @@ class PromptContext(nn.Module):
             embeddings initialise the context; None → N(0, 0.02) as in CoOp.
     """
 
-    def __init__(self, encoder: OpenCLIPTextEncoder, classes: Sequence[str], n_ctx: int = 16,
+    def __init__(self,
+                 encoder: OpenCLIPTextEncoder,
+                 classes: Sequence[str],
+                 n_ctx: int = 16,
                  ctx_init: Optional[str] = None) -> None:
         super().__init__()
         embedding = token_embedding_of(encoder.tower)
@@ -68,8 +71,10 @@ class PromptContext(nn.Module):
             raise ValueError(f'prompt context needs n_ctx >= 1, got {n_ctx}')
         self.n_ctx = int(n_ctx)
         self.classes = tuple(classes)
-        texts = [f'{" ".join([PLACEHOLDER] * self.n_ctx)} {name.replace("_", " ")}.'
-                 for name in self.classes]
+        texts = [
+            f'{" ".join([PLACEHOLDER] * self.n_ctx)} {name.replace("_", " ")}.'
+            for name in self.classes
+        ]
         tokens = encoder.tokenize(texts).cpu()
         slots = tokens[:, 1:1 + self.n_ctx]
         if not bool((slots == slots[0, 0]).all()):
@@ -112,12 +117,17 @@ class CoOpClassifier(BaseModel):
         loss: mmpretrain loss on the scaled cosine logits (cross-entropy, as CoOp).
     """
 
-    def __init__(self, backbone: dict, text_encoder: dict,
-                 classes: Sequence[str] = ('benign', 'malignant'), n_ctx: int = 16,
-                 ctx_init: Optional[str] = None, context_checkpoint: Optional[str] = None,
+    def __init__(self,
+                 backbone: dict,
+                 text_encoder: dict,
+                 classes: Sequence[str] = ('benign', 'malignant'),
+                 n_ctx: int = 16,
+                 ctx_init: Optional[str] = None,
+                 context_checkpoint: Optional[str] = None,
                  logit_scale: Optional[float] = None,
                  loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
-                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
         preprocessor = dict(data_preprocessor or {})
         preprocessor.setdefault('type', 'ClsDataPreprocessor')
         super().__init__(data_preprocessor=MODELS.build(preprocessor), init_cfg=init_cfg)
@@ -126,14 +136,16 @@ class CoOpClassifier(BaseModel):
                              '(model.backbone.adapter_checkpoint), or use a config without them')
         self.backbone = MODELS.build(dict(backbone, out_pooled=True))
         self.backbone.requires_grad_(False)
-        self.text_encoder = OpenCLIPTextEncoder(
-            **{k: v for k, v in text_encoder.items() if k != 'type'})
+        self.text_encoder = OpenCLIPTextEncoder(**{
+            k: v
+            for k, v in text_encoder.items() if k != 'type'
+        })
         self.classes = tuple(classes)
         self.prompt_context = PromptContext(self.text_encoder, self.classes, n_ctx, ctx_init)
         if context_checkpoint:
             load_prompt_context(self, context_checkpoint)
-        self.logit_scale = float(logit_scale or PromptEnsembleClassifier._scale_from(
-            self.text_encoder))
+        self.logit_scale = float(
+            logit_scale or PromptEnsembleClassifier._scale_from(self.text_encoder))
         self.loss_module = MODELS.build(loss)
 
     def train(self, mode: bool = True) -> 'CoOpClassifier':
@@ -151,7 +163,9 @@ class CoOpClassifier(BaseModel):
                              f'embedding width {texts.shape[-1]}: use towers of one CLIP model')
         return self.logit_scale * images @ texts.t()
 
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None,
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None,
                 mode: str = 'tensor'):
         logits = self.logits(inputs)
         if mode == 'tensor':
@@ -179,8 +193,10 @@ def context_state_dict(model: CoOpClassifier) -> Dict[str, torch.Tensor]:
 
 def save_prompt_context(model: CoOpClassifier, path: Union[str, Path]) -> Path:
     """Write the learned context (and text LoRA) as safetensors with its class names."""
-    metadata = dict(format='mmseg_ht-prompt-context', classes=','.join(model.classes),
-                    n_ctx=str(model.prompt_context.n_ctx))
+    metadata = dict(
+        format='mmseg_ht-prompt-context',
+        classes=','.join(model.classes),
+        n_ctx=str(model.prompt_context.n_ctx))
     return save_state_dict_safely(context_state_dict(model), path, metadata=metadata)
 
 
@@ -188,10 +204,10 @@ def load_prompt_context(model: CoOpClassifier, path: Union[str, Path]) -> None:
     """Load a learned context into ``model``; an error names the file and the mismatch."""
     weights = load_state_dict_safely(path)
     expected = context_state_dict(model)
-    check_fits(expected, weights, ValueError,
-               f'{path}: prompt context does not fit this CoOp model',
-               'It must come from a model with the same text tower, n_ctx and text adapter '
-               'settings.')
+    check_fits(
+        expected, weights, ValueError, f'{path}: prompt context does not fit this CoOp model',
+        'It must come from a model with the same text tower, n_ctx and text adapter '
+        'settings.')
     with torch.no_grad():
         model.prompt_context.context.copy_(weights['context'])
         for name, param in model.text_encoder.adapter_state_dict().items():

@@ -13,7 +13,6 @@ from mmpretrain.registry import DATASETS
 
 from mmseg_ht.datasets.few_shot import FewShotMixin
 from mmseg_ht.utils import list_names
-
 from .labels_csv import LabelsFileError, read_labels_csv
 
 SPLIT_NAMES = ('train', 'val', 'test')
@@ -39,15 +38,23 @@ class UltrasoundClsDataset(FewShotMixin, BaseDataset):
     METAINFO = dict(classes=('benign', 'malignant'))
     CONVERTER = 'folder'
 
-    def __init__(self, data_root: str = '', ann_file: str = 'labels.csv',
-                 data_prefix: Optional[dict] = None, label_map: Optional[Dict[str, str]] = None,
-                 img_suffix: str = '.png', ratio: float = 1.0, ratio_seed: int = 0,
+    def __init__(self,
+                 data_root: str = '',
+                 ann_file: str = 'labels.csv',
+                 data_prefix: Optional[dict] = None,
+                 label_map: Optional[Dict[str, str]] = None,
+                 img_suffix: str = '.png',
+                 ratio: float = 1.0,
+                 ratio_seed: int = 0,
                  **kwargs) -> None:
         self._init_few_shot(ratio, ratio_seed)
         self.label_map = dict(label_map or {})
         self.img_suffix = img_suffix
-        super().__init__(ann_file=ann_file, data_root=data_root,
-                         data_prefix=data_prefix or dict(img_path='img_dir/train'), **kwargs)
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=data_prefix or dict(img_path='img_dir/train'),
+            **kwargs)
 
     @classmethod
     def prepare_hint(cls) -> str:
@@ -83,8 +90,9 @@ class UltrasoundClsDataset(FewShotMixin, BaseDataset):
                 f'{self.ann_file}: {list_names(missing)}. labels.csv must come from the same '
                 f'conversion as the images (re-run the converter). {self.prepare_hint()}')
         split = folder.name
-        moved = [n for n in names if split in SPLIT_NAMES and rows[n].split
-                 and rows[n].split != split]
+        moved = [
+            n for n in names if split in SPLIT_NAMES and rows[n].split and rows[n].split != split
+        ]
         if moved:
             raise LabelsFileError(
                 f'{type(self).__name__}: {self.ann_file} puts {len(moved)} image(s) of {folder} '

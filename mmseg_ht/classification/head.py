@@ -57,8 +57,8 @@ class MultiLevelClsHead(ClsHead):
         self.in_index = in_index
         hidden_channels = hidden_channels or channels
         self.fusion = MultiLevelFusion(in_channels, channels)
-        self.pre_mlp = nn.Sequential(nn.Linear(channels, hidden_channels), nn.ReLU(inplace=True),
-                                     nn.Dropout(dropout))
+        self.pre_mlp = nn.Sequential(
+            nn.Linear(channels, hidden_channels), nn.ReLU(inplace=True), nn.Dropout(dropout))
         self.fc = nn.Linear(hidden_channels, num_classes)
 
     def fused_map(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:

@@ -47,7 +47,8 @@ def read_labels_csv(path: Union[str, Path], converter_hint: str) -> Dict[str, La
             if name in rows:
                 raise LabelsFileError(
                     f'{path}, line {line}: {name} is listed twice. {converter_hint}')
-            rows[name] = LabelRow(label=(row.get('label') or '').strip(),
-                                  split=(row.get('split') or '').strip(),
-                                  source=(row.get('source') or '').strip())
+            rows[name] = LabelRow(
+                label=(row.get('label') or '').strip(),
+                split=(row.get('split') or '').strip(),
+                source=(row.get('source') or '').strip())
     return rows

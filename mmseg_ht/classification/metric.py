@@ -61,13 +61,16 @@ def binary_classification_metrics(scores: torch.Tensor, labels: torch.Tensor,
     precision, recall, f1, _ = SingleLabelMetric.calculate(
         predicted, labels, average=None, num_classes=num_classes)
     try:
-        auc = 100.0 * roc_auc(scores[:, positive_index].numpy(),
-                              (labels == positive_index).numpy())
+        auc = 100.0 * roc_auc(scores[:, positive_index].numpy(), (labels == positive_index).numpy())
     except UndefinedAUCError as error:
         print_log(f'AUC reported as NaN: {error}', logger='current', level=30)
         auc = math.nan
-    return dict(accuracy=float(accuracy.item()), precision=float(precision[positive_index]),
-                recall=float(recall[positive_index]), f1=float(f1[positive_index]), auc=auc)
+    return dict(
+        accuracy=float(accuracy.item()),
+        precision=float(precision[positive_index]),
+        recall=float(recall[positive_index]),
+        f1=float(f1[positive_index]),
+        auc=auc)
 
 
 @METRICS.register_module()
@@ -82,8 +85,10 @@ class BinaryClsMetric(BaseMetric):
 
     default_prefix: Optional[str] = 'cls'
 
-    def __init__(self, positive_class: Union[int, str] = 'malignant',
-                 collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
+    def __init__(self,
+                 positive_class: Union[int, str] = 'malignant',
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.positive_class = positive_class
 
@@ -91,8 +96,10 @@ class BinaryClsMetric(BaseMetric):
         for sample in data_samples:
             if 'pred_score' not in sample:
                 raise KeyError('BinaryClsMetric needs class scores (pred_score) to compute AUC')
-            self.results.append(dict(score=sample['pred_score'].detach().cpu().float(),
-                                     label=sample['gt_label'].detach().cpu().flatten()))
+            self.results.append(
+                dict(
+                    score=sample['pred_score'].detach().cpu().float(),
+                    label=sample['gt_label'].detach().cpu().flatten()))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         classes = (self.dataset_meta or {}).get('classes')

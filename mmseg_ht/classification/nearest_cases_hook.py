@@ -22,11 +22,14 @@ class NearestCasesHook(Hook):
         self.path: Optional[str] = None
 
     def before_test(self, runner) -> None:
-        self.path = self.out_file if osp.isabs(self.out_file) else osp.join(runner.work_dir,
-                                                                             self.out_file)
+        self.path = self.out_file if osp.isabs(self.out_file) else osp.join(
+            runner.work_dir, self.out_file)
         open(self.path, 'w').close()
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_test_iter(self,
+                        runner,
+                        batch_idx: int,
+                        data_batch=None,
                         outputs: Optional[Sequence] = None) -> None:
         lines = []
         for sample in outputs or ():
@@ -34,11 +37,13 @@ class NearestCasesHook(Hook):
             if cases is None:
                 raise KeyError('NearestCasesHook needs a RetrievalClassifier or '
                                'RetrievalZeroShotClassifier model (no nearest_references)')
-            lines.append(json.dumps(dict(
-                img_path=sample.get('img_path'),
-                gt_label=int(sample.gt_label) if 'gt_label' in sample else None,
-                pred_label=int(sample.pred_label),
-                pred_score=[round(float(s), 4) for s in sample.pred_score],
-                nearest_references=cases)))
+            lines.append(
+                json.dumps(
+                    dict(
+                        img_path=sample.get('img_path'),
+                        gt_label=int(sample.gt_label) if 'gt_label' in sample else None,
+                        pred_label=int(sample.pred_label),
+                        pred_score=[round(float(s), 4) for s in sample.pred_score],
+                        nearest_references=cases)))
         with open(self.path, 'a', encoding='utf-8') as handle:
             handle.writelines(line + '\n' for line in lines)

@@ -62,10 +62,14 @@ class ReferenceBank:
 
     def save(self, path: Union[str, Path]) -> Path:
         """Write the bank as safetensors (tensors + JSON metadata)."""
-        metadata = dict(self.info, format=BANK_FORMAT, feature=self.feature,
-                        classes=json.dumps(list(self.classes)), files=json.dumps(self.files))
-        return save_state_dict_safely(dict(embeddings=self.embeddings, labels=self.labels), path,
-                                      metadata=metadata)
+        metadata = dict(
+            self.info,
+            format=BANK_FORMAT,
+            feature=self.feature,
+            classes=json.dumps(list(self.classes)),
+            files=json.dumps(self.files))
+        return save_state_dict_safely(
+            dict(embeddings=self.embeddings, labels=self.labels), path, metadata=metadata)
 
     @classmethod
     def load(cls, path: Union[str, Path]) -> 'ReferenceBank':
@@ -84,8 +88,10 @@ class ReferenceBank:
         if metadata.get('format') != BANK_FORMAT or not {'embeddings', 'labels'} <= set(tensors):
             raise ReferenceBankError(f'{path}: not a reference bank (format '
                                      f'{metadata.get("format")!r}). {remedy}')
-        info = {k: v for k, v in metadata.items()
-                if k not in ('format', 'feature', 'classes', 'files')}
+        info = {
+            k: v
+            for k, v in metadata.items() if k not in ('format', 'feature', 'classes', 'files')
+        }
         try:
             return cls(tensors['embeddings'], tensors['labels'], json.loads(metadata['files']),
                        json.loads(metadata['classes']), metadata.get('feature', 'pooled'), info)

@@ -29,8 +29,16 @@ from .reference_bank import FEATURES, ReferenceBank, ReferenceBankError
 from .zero_shot import PromptEnsembleClassifier, class_scores
 
 MODES = ('knn', 'tip')
-DEFAULT_RETRIEVAL = dict(bank=None, mode='knn', k=16, temperature=0.1, weight=0.5, alpha=1.0,
-                         beta=5.5, feature='pooled', show=5)
+DEFAULT_RETRIEVAL = dict(
+    bank=None,
+    mode='knn',
+    k=16,
+    temperature=0.1,
+    weight=0.5,
+    alpha=1.0,
+    beta=5.5,
+    feature='pooled',
+    show=5)
 
 
 def knn_votes(similarity: torch.Tensor, labels: torch.Tensor, num_classes: int, k: int,
@@ -130,9 +138,12 @@ class RetrievalMixin:
         """Per image, its ``show`` most similar cases: file, label and similarity."""
         count = min(int(self.retrieval['show']), similarity.shape[1])
         top, index = similarity.topk(count, dim=1)
-        return [[dict(file=self.bank.files[j], label=self.bank.classes[int(self.bank.labels[j])],
-                      similarity=round(float(s), 4)) for s, j in zip(row_s, row_i.tolist())]
-                for row_s, row_i in zip(top, index)]
+        return [[
+            dict(
+                file=self.bank.files[j],
+                label=self.bank.classes[int(self.bank.labels[j])],
+                similarity=round(float(s), 4)) for s, j in zip(row_s, row_i.tolist())
+        ] for row_s, row_i in zip(top, index)]
 
     @torch.no_grad()
     def retrieval_predict(self, inputs: torch.Tensor,
@@ -186,8 +197,10 @@ class RetrievalClassifier(RetrievalMixin, ImageClassifier):
     def embed(self, inputs: torch.Tensor) -> torch.Tensor:
         return self.base_logits_and_embeddings(inputs)[1]
 
-    def predict(self, inputs: torch.Tensor,
-                data_samples: Optional[List[DataSample]] = None, **kwargs) -> List[DataSample]:
+    def predict(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None,
+                **kwargs) -> List[DataSample]:
         return self.retrieval_predict(inputs, data_samples)
 
 
@@ -226,7 +239,9 @@ class RetrievalZeroShotClassifier(RetrievalMixin, PromptEnsembleClassifier):
     def embed(self, inputs: torch.Tensor) -> torch.Tensor:
         return self.image_embeddings(inputs)
 
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None,
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None,
                 mode: str = 'tensor'):
         if mode == 'predict':
             return self.retrieval_predict(inputs, data_samples)

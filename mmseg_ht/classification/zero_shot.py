@@ -64,10 +64,15 @@ class PromptEnsembleClassifier(BaseModel):
         logit_scale: softmax temperature; None → from the text weights file, else 100.
     """
 
-    def __init__(self, backbone: dict, text_encoder: dict, prompts: str,
+    def __init__(self,
+                 backbone: dict,
+                 text_encoder: dict,
+                 prompts: str,
                  classes: Sequence[str] = ('benign', 'malignant'),
-                 rule: str = 'mean_similarity', logit_scale: Optional[float] = None,
-                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
+                 rule: str = 'mean_similarity',
+                 logit_scale: Optional[float] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
         if rule not in RULES:
             raise ValueError(f'unknown zero-shot rule {rule!r}; use one of {RULES}')
         preprocessor = dict(data_preprocessor or {})
@@ -99,11 +104,11 @@ class PromptEnsembleClassifier(BaseModel):
         encoder.eval()
         embeddings = encoder.encode_prompts(texts)
         self.register_buffer('prompt_embeddings', embeddings, persistent=False)
-        self.register_buffer('prompt_class', torch.tensor(owners, dtype=torch.long),
-                             persistent=False)
+        self.register_buffer(
+            'prompt_class', torch.tensor(owners, dtype=torch.long), persistent=False)
         if len(self.classes) == 2:
-            first, second = (F.normalize(embeddings[self.prompt_class == i].mean(0), dim=0)
-                             for i in range(2))
+            first, second = (
+                F.normalize(embeddings[self.prompt_class == i].mean(0), dim=0) for i in range(2))
             MMLogger.get_current_instance().info(
                 f'zero-shot: {len(texts)} prompts ({self.prompt_source}); cosine similarity of '
                 f'the two class prototypes {float(first @ second):.4f}')
@@ -122,14 +127,17 @@ class PromptEnsembleClassifier(BaseModel):
                              'towers must come from the same CLIP model')
         return F.normalize(pooled, dim=-1)
 
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None,
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None,
                 mode: str = 'tensor'):
         if mode == 'loss':
             raise RuntimeError('PromptEnsembleClassifier has nothing to train; use '
                                'tools/zero_shot.py (it only tests)')
         with torch.no_grad():
-            scores = class_scores(self.image_embeddings(inputs), self.prompt_embeddings,
-                                  self.prompt_class, len(self.classes), self.rule)
+            scores = class_scores(
+                self.image_embeddings(inputs), self.prompt_embeddings, self.prompt_class,
+                len(self.classes), self.rule)
         if mode == 'tensor':
             return scores
         if mode != 'predict':

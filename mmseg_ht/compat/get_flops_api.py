@@ -25,12 +25,15 @@ def inputs_take_precedence() -> Iterator[None]:
     original = analysis.get_model_complexity_info
 
     @functools.wraps(original)
-    def complexity_info(model: Any, input_shape: Any = None, inputs: Any = None,
+    def complexity_info(model: Any,
+                        input_shape: Any = None,
+                        inputs: Any = None,
                         **kwargs: Any) -> dict:
         if input_shape is not None and inputs is not None:
-            print('mmseg_ht: get_flops.py passed both input_shape and inputs; counting with '
-                  'inputs only, as the tool does since open-mmlab/mmsegmentation#3551',
-                  file=sys.stderr)
+            print(
+                'mmseg_ht: get_flops.py passed both input_shape and inputs; counting with '
+                'inputs only, as the tool does since open-mmlab/mmsegmentation#3551',
+                file=sys.stderr)
             input_shape = None
         return original(model, input_shape, inputs, **kwargs)
 

@@ -37,8 +37,8 @@ def check_torch_version() -> None:
 
 
 def _bf16_on_cpu(tokens: torch.Tensor) -> bool:
-    autocast_bf16 = (torch.is_autocast_cpu_enabled()
-                     and torch.get_autocast_cpu_dtype() == torch.bfloat16)
+    autocast_bf16 = (
+        torch.is_autocast_cpu_enabled() and torch.get_autocast_cpu_dtype() == torch.bfloat16)
     return tokens.device.type == 'cpu' and (autocast_bf16 or tokens.dtype == torch.bfloat16)
 
 

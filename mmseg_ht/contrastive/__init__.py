@@ -14,6 +14,8 @@ from .model import ContrastiveCLIP
 from .pair_dataset import CaptionPairDataset
 from .retrieval_metric import ImageTextRetrievalRecall, retrieval_recalls
 
-__all__ = ['AdapterExportHook', 'CaptionPairDataset', 'ContrastiveCLIP', 'ImageTextRetrievalRecall',
-           'InfoNCELoss', 'build_caption_corpus', 'check_caption', 'check_image', 'clean_caption',
-           'retrieval_recalls']
+__all__ = [
+    'AdapterExportHook', 'CaptionPairDataset', 'ContrastiveCLIP', 'ImageTextRetrievalRecall',
+    'InfoNCELoss', 'build_caption_corpus', 'check_caption', 'check_image', 'clean_caption',
+    'retrieval_recalls'
+]

@@ -31,8 +31,11 @@ class AdapterExportHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self, save_best: Optional[str] = 'retrieval/mean_R', rule: str = 'greater',
-                 out_dir: Optional[str] = None, export_last: bool = True) -> None:
+    def __init__(self,
+                 save_best: Optional[str] = 'retrieval/mean_R',
+                 rule: str = 'greater',
+                 out_dir: Optional[str] = None,
+                 export_last: bool = True) -> None:
         if rule not in ('greater', 'less'):
             raise ValueError(f'rule must be "greater" or "less", got {rule!r}')
         self.save_best, self.rule, self.out_dir = save_best, rule, out_dir
@@ -41,10 +44,12 @@ class AdapterExportHook(Hook):
 
     def _export(self, runner, tag: str, extra: Dict[str, object]) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        metadata = export_metadata(runner.cfg.model.get('backbone', {}),
-                                   runner.cfg.model.get('text_encoder'),
-                                   osp.basename(runner.cfg.filename or ''),
-                                   iteration=runner.iter, **extra)
+        metadata = export_metadata(
+            runner.cfg.model.get('backbone', {}),
+            runner.cfg.model.get('text_encoder'),
+            osp.basename(runner.cfg.filename or ''),
+            iteration=runner.iter,
+            **extra)
         path = osp.join(self.out_dir or runner.work_dir, f'adapters_{tag}.safetensors')
         files = export_adapters(model.backbone, path, getattr(model, 'text_encoder', None),
                                 metadata)
@@ -55,8 +60,9 @@ class AdapterExportHook(Hook):
         if not self.save_best or not metrics or self.save_best not in metrics:
             return
         value = float(metrics[self.save_best])
-        better = (self.best is None or (value > self.best if self.rule == 'greater'
-                                        else value < self.best))
+        better = (
+            self.best is None
+            or (value > self.best if self.rule == 'greater' else value < self.best))
         if better:
             self.best = value
             self._export(runner, 'best', {self.save_best: value})

@@ -40,12 +40,27 @@ CAPTION_EMPTY = 'caption_empty'
 CAPTION_TOO_SHORT = 'caption_too_short'
 
 _TYPOGRAPHIC = {
-    **{ord(c): '-' for c in '\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63'},
-    **{ord(c): "'" for c in '\u2018\u2019\u201a\u201b\u2032\u00b4`'},
-    **{ord(c): '"' for c in '\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb'},
-    ord('\u00d7'): 'x', ord('\u00b1'): '+/-', ord('\u2026'): '...',
-    ord('\u3002'): '.', ord('\u3001'): ',',
-    **{0xFF01 + i: chr(0x21 + i) for i in range(0x5E)},  # full-width ASCII forms
+    **{
+        ord(c): '-'
+        for c in '\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63'
+    },
+    **{
+        ord(c): "'"
+        for c in '\u2018\u2019\u201a\u201b\u2032\u00b4`'
+    },
+    **{
+        ord(c): '"'
+        for c in '\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb'
+    },
+    ord('\u00d7'): 'x',
+    ord('\u00b1'): '+/-',
+    ord('\u2026'): '...',
+    ord('\u3002'): '.',
+    ord('\u3001'): ',',
+    **{
+        0xFF01 + i: chr(0x21 + i)
+        for i in range(0x5E)
+    },  # full-width ASCII forms
 }
 _TAG = re.compile(r'</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>')
 _URL = re.compile(r'(?:https?://|ftp://|www\.)\S+', re.IGNORECASE)
@@ -83,8 +98,7 @@ def clean_caption(text: object) -> str:
     return _WHITESPACE.sub(' ', _SPACE_BEFORE_CLOSING.sub(r'\1', text)).strip()
 
 
-def check_caption(text: object, min_length: int = MIN_CAPTION_LENGTH
-                  ) -> Tuple[str, Optional[str]]:
+def check_caption(text: object, min_length: int = MIN_CAPTION_LENGTH) -> Tuple[str, Optional[str]]:
     """Clean ``text``; return (cleaned caption, drop reason or None if kept)."""
     cleaned = clean_caption(text)
     if not cleaned:

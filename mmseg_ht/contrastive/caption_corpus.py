@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from mmseg_ht.datasets.image_io import DataValidationError, decode_image_bytes
-
 from .caption_cleaning import MIN_CAPTION_LENGTH, check_caption
 from .caption_table import iter_pairs
 
@@ -59,8 +58,8 @@ class CorpusReport:
     split_images: Dict[str, int] = field(default_factory=dict)
 
     def drop(self, row: int, image: object, caption: object, reason: str) -> None:
-        self.dropped.append(dict(row=row, image=str(image or ''), caption=str(caption or '')[:200],
-                                 reason=reason))
+        self.dropped.append(
+            dict(row=row, image=str(image or ''), caption=str(caption or '')[:200], reason=reason))
 
     def dropped_by_reason(self) -> Dict[str, int]:
         counts = Counter(item['reason'] for item in self.dropped)
@@ -70,26 +69,34 @@ class CorpusReport:
         train = self.split_pairs.get('train', 0)
         iters = -(-train // REFERENCE_BATCH_SIZE) if train else 0
         return dict(
-            source=self.source, image_root=self.image_root, seed=self.seed,
-            min_caption_length=self.min_length, rows=self.rows,
-            kept=sum(self.split_pairs.values()), changed_by_cleaning=self.changed_by_cleaning,
-            dropped=dict(count=len(self.dropped), by_reason=self.dropped_by_reason(),
-                         rows=self.dropped),
+            source=self.source,
+            image_root=self.image_root,
+            seed=self.seed,
+            min_caption_length=self.min_length,
+            rows=self.rows,
+            kept=sum(self.split_pairs.values()),
+            changed_by_cleaning=self.changed_by_cleaning,
+            dropped=dict(
+                count=len(self.dropped), by_reason=self.dropped_by_reason(), rows=self.dropped),
             splits=dict(pairs=self.split_pairs, images=self.split_images),
-            schedule=dict(batch_size=REFERENCE_BATCH_SIZE, iters_per_epoch=iters,
-                          max_iters_32_epochs=REFERENCE_EPOCHS * iters))
+            schedule=dict(
+                batch_size=REFERENCE_BATCH_SIZE,
+                iters_per_epoch=iters,
+                max_iters_32_epochs=REFERENCE_EPOCHS * iters))
 
     def summary(self) -> str:
         data = self.to_dict()
-        lines = [f'{self.source}: {self.rows} rows, kept {data["kept"]} '
-                 f'(train {self.split_pairs.get("train", 0)}, val {self.split_pairs.get("val", 0)}), '
-                 f'dropped {len(self.dropped)}; captions changed by cleaning: '
-                 f'{self.changed_by_cleaning}']
+        lines = [
+            f'{self.source}: {self.rows} rows, kept {data["kept"]} '
+            f'(train {self.split_pairs.get("train", 0)}, val {self.split_pairs.get("val", 0)}), '
+            f'dropped {len(self.dropped)}; captions changed by cleaning: '
+            f'{self.changed_by_cleaning}'
+        ]
         for reason, count in data['dropped']['by_reason'].items():
             examples = [f'row {d["row"]}' for d in self.dropped if d['reason'] == reason]
             more = ', …' if len(examples) > EXAMPLES_PER_REASON else ''
-            lines.append(f'  {reason:<18} {count:>6}'
-                         + (f'  ({", ".join(examples[:EXAMPLES_PER_REASON])}{more})' if count else ''))
+            lines.append(f'  {reason:<18} {count:>6}' + (
+                f'  ({", ".join(examples[:EXAMPLES_PER_REASON])}{more})' if count else ''))
         schedule = data['schedule']
         if schedule['iters_per_epoch']:
             lines.append(f'  32 epochs at batch 32 = {schedule["max_iters_32_epochs"]} iterations '
@@ -108,9 +115,13 @@ def _split_images(images: List[str], seed: int, val_fraction: float) -> Dict[str
     return {image: ('val' if i < num_val else 'train') for i, image in enumerate(order)}
 
 
-def build_caption_corpus(table: Path, out_dir: Path, image_root: Optional[Path] = None,
-                         image_key: Optional[str] = None, caption_key: Optional[str] = None,
-                         seed: int = 0, val_fraction: float = 0.1,
+def build_caption_corpus(table: Path,
+                         out_dir: Path,
+                         image_root: Optional[Path] = None,
+                         image_key: Optional[str] = None,
+                         caption_key: Optional[str] = None,
+                         seed: int = 0,
+                         val_fraction: float = 0.1,
                          min_length: int = MIN_CAPTION_LENGTH,
                          check_images: bool = True) -> CorpusReport:
     """Clean ``table`` and write ``train.json``, ``val.json`` and the report to ``out_dir``.
@@ -121,8 +132,8 @@ def build_caption_corpus(table: Path, out_dir: Path, image_root: Optional[Path] 
     """
     table, out_dir = Path(table), Path(out_dir)
     image_root = Path(image_root or table.parent).resolve()
-    report = CorpusReport(source=str(table), image_root=str(image_root), seed=seed,
-                          min_length=min_length)
+    report = CorpusReport(
+        source=str(table), image_root=str(image_root), seed=seed, min_length=min_length)
     pairs_by_image: 'OrderedDict[str, List[Dict]]' = OrderedDict()
     for row, image, caption in iter_pairs(table, image_key, caption_key):
         report.rows += 1
@@ -136,19 +147,23 @@ def build_caption_corpus(table: Path, out_dir: Path, image_root: Optional[Path] 
             report.drop(row, image, caption, reason)
             continue
         report.changed_by_cleaning += int(text != str(caption))
-        pairs_by_image.setdefault(image_name, []).append(dict(img_path=image_name, text=text,
-                                                               source_row=row))
+        pairs_by_image.setdefault(image_name,
+                                  []).append(dict(img_path=image_name, text=text, source_row=row))
     assignment = _split_images(list(pairs_by_image), seed, val_fraction)
     out_dir.mkdir(parents=True, exist_ok=True)
     for split in ('train', 'val'):
         images = [img for img in pairs_by_image if assignment[img] == split]
         data_list = [pair for img in images for pair in pairs_by_image[img]]
         report.split_pairs[split], report.split_images[split] = len(data_list), len(images)
-        metainfo = dict(dataset='image-caption pairs', split=split, image_root=str(image_root),
-                        source=str(table), seed=seed)
+        metainfo = dict(
+            dataset='image-caption pairs',
+            split=split,
+            image_root=str(image_root),
+            source=str(table),
+            seed=seed)
         with open(out_dir / f'{split}.json', 'w', encoding='utf-8') as handle:
-            json.dump(dict(metainfo=metainfo, data_list=data_list), handle, ensure_ascii=False,
-                      indent=1)
+            json.dump(
+                dict(metainfo=metainfo, data_list=data_list), handle, ensure_ascii=False, indent=1)
     with open(out_dir / REPORT_NAME, 'w', encoding='utf-8') as handle:
         json.dump(report.to_dict(), handle, ensure_ascii=False, indent=1)
     return report

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
-IMAGE_KEYS = ('image_path', 'image', 'img_path', 'image_file', 'file_name', 'filename',
-              'file', 'path', 'pmc_image', 'image_name', 'name')
-CAPTION_KEYS = ('caption', 'text_caption', 'text', 'captions', 'description', 'title',
-                'report', 'sentence')
+IMAGE_KEYS = ('image_path', 'image', 'img_path', 'image_file', 'file_name', 'filename', 'file',
+              'path', 'pmc_image', 'image_name', 'name')
+CAPTION_KEYS = ('caption', 'text_caption', 'text', 'captions', 'description', 'title', 'report',
+                'sentence')
 
 
 class CaptionTableError(ValueError):
@@ -32,7 +32,8 @@ def read_rows(path: Path) -> List[Dict[str, object]]:
                     try:
                         rows.append(json.loads(line))
                     except json.JSONDecodeError as err:
-                        raise CaptionTableError(f'{path}:{number}: not a JSON object ({err})') from err
+                        raise CaptionTableError(
+                            f'{path}:{number}: not a JSON object ({err})') from err
         return rows
     if suffix == '.json':
         with open(path, encoding='utf-8-sig') as handle:
@@ -46,8 +47,8 @@ def read_rows(path: Path) -> List[Dict[str, object]]:
                             '(use .csv, .tsv, .jsonl or .json)')
 
 
-def find_column(columns: List[str], wanted: Optional[str], candidates: Tuple[str, ...],
-                what: str, path: Path) -> str:
+def find_column(columns: List[str], wanted: Optional[str], candidates: Tuple[str, ...], what: str,
+                path: Path) -> str:
     """The column named ``wanted``, or the first known name present (case-insensitive)."""
     if wanted:
         if wanted not in columns:
@@ -62,8 +63,9 @@ def find_column(columns: List[str], wanted: Optional[str], candidates: Tuple[str
         f'Name it with --{what}-key.')
 
 
-def iter_pairs(path: Path, image_key: Optional[str] = None, caption_key: Optional[str] = None
-               ) -> Iterator[Tuple[int, object, object]]:
+def iter_pairs(path: Path,
+               image_key: Optional[str] = None,
+               caption_key: Optional[str] = None) -> Iterator[Tuple[int, object, object]]:
     """Yield (row number, image value, caption value); row 1 is the first data row."""
     rows = read_rows(path)
     if not rows:

@@ -38,7 +38,9 @@ class InfoNCELoss(nn.Module):
         super().__init__()
         self.loss_weight = loss_weight
 
-    def forward(self, image_embeds: torch.Tensor, text_embeds: torch.Tensor,
+    def forward(self,
+                image_embeds: torch.Tensor,
+                text_embeds: torch.Tensor,
                 logit_scale: torch.Tensor,
                 positive_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         image_embeds = F.normalize(image_embeds.float(), dim=-1)
@@ -46,6 +48,7 @@ class InfoNCELoss(nn.Module):
         logits = logit_scale * image_embeds @ text_embeds.t()
         if positive_mask is None:
             positive_mask = torch.eye(len(logits), dtype=torch.bool, device=logits.device)
-        loss = 0.5 * (soft_cross_entropy(logits, positive_mask)
-                      + soft_cross_entropy(logits.t(), positive_mask.t()))
+        loss = 0.5 * (
+            soft_cross_entropy(logits, positive_mask) +
+            soft_cross_entropy(logits.t(), positive_mask.t()))
         return self.loss_weight * loss

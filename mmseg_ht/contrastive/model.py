@@ -53,8 +53,8 @@ class ContrastiveCLIP(BaseModel):
                  backbone: Dict,
                  text_encoder: Optional[Dict] = None,
                  loss: Dict = dict(type='InfoNCELoss'),
-                 logit_scale: Dict = dict(init=1 / CLIP_INIT_TEMPERATURE, learnable=False,
-                                          max=CLIP_MAX_LOGIT_SCALE),
+                 logit_scale: Dict = dict(
+                     init=1 / CLIP_INIT_TEMPERATURE, learnable=False, max=CLIP_MAX_LOGIT_SCALE),
                  text_adapter_checkpoint: Optional[str] = None,
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
@@ -120,7 +120,9 @@ class ContrastiveCLIP(BaseModel):
         return positive_mask_from_ids(image_ids, text_ids)
 
     # -------------------------------------------------------------- forward
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List] = None,
                 mode: str = 'tensor') -> Union[Dict[str, torch.Tensor], List]:
         if mode == 'loss':
             return self.loss(inputs, data_samples)
@@ -129,7 +131,8 @@ class ContrastiveCLIP(BaseModel):
         if mode == 'tensor':
             result = dict(image_embeds=F.normalize(self.encode_images(inputs), dim=-1))
             if data_samples:
-                result['text_embeds'] = F.normalize(self.encode_texts(self._texts(data_samples)), dim=-1)
+                result['text_embeds'] = F.normalize(
+                    self.encode_texts(self._texts(data_samples)), dim=-1)
             return result
         raise ValueError(f'invalid mode {mode!r}: use "loss", "predict" or "tensor"')
 
@@ -146,8 +149,7 @@ class ContrastiveCLIP(BaseModel):
             rows = torch.arange(len(similarity), device=similarity.device)
             acc_i2t = positives[rows, similarity.argmax(dim=1)].float().mean()
             acc_t2i = positives[similarity.argmax(dim=0), rows].float().mean()
-        return dict(loss_infonce=loss, logit_scale=scale.detach(),
-                    acc_i2t=acc_i2t, acc_t2i=acc_t2i)
+        return dict(loss_infonce=loss, logit_scale=scale.detach(), acc_i2t=acc_i2t, acc_t2i=acc_t2i)
 
     def predict(self, inputs: torch.Tensor, data_samples: List) -> List:
         embeds = self.forward(inputs, data_samples, mode='tensor')

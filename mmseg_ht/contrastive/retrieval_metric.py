@@ -24,8 +24,10 @@ def _first_by_id(ids: torch.Tensor, embeds: torch.Tensor) -> torch.Tensor:
     return unique, embeds[first]
 
 
-def retrieval_recalls(image_embeds: torch.Tensor, text_embeds: torch.Tensor,
-                      image_ids: torch.Tensor, text_ids: torch.Tensor,
+def retrieval_recalls(image_embeds: torch.Tensor,
+                      text_embeds: torch.Tensor,
+                      image_ids: torch.Tensor,
+                      text_ids: torch.Tensor,
                       topk: Sequence[int] = (1, 5, 10)) -> Dict[str, float]:
     """Recall@K (in %) for image→text and text→image over the distinct items of the pairs."""
     images, image_gallery = _first_by_id(image_ids, image_embeds)
@@ -39,8 +41,8 @@ def retrieval_recalls(image_embeds: torch.Tensor, text_embeds: torch.Tensor,
     results = {}
     for name, score, target in (('i2t', scores, matches), ('t2i', scores.t(), matches.t())):
         ks = [k for k in topk]
-        values = RetrievalRecall.calculate(score, target.long(), topk=[min(k, score.shape[1])
-                                                                       for k in ks])
+        values = RetrievalRecall.calculate(
+            score, target.long(), topk=[min(k, score.shape[1]) for k in ks])
         for k, value in zip(ks, values):
             results[f'{name}_R@{k}'] = float(value)
     results['mean_R'] = sum(results.values()) / len(results)
@@ -54,17 +56,21 @@ class ImageTextRetrievalRecall(BaseMetric):
 
     default_prefix = 'retrieval'
 
-    def __init__(self, topk: Sequence[int] = (1, 5, 10), collect_device: str = 'cpu',
+    def __init__(self,
+                 topk: Sequence[int] = (1, 5, 10),
+                 collect_device: str = 'cpu',
                  prefix: str = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.topk = tuple(topk)
 
     def process(self, data_batch, data_samples: Sequence) -> None:
         for sample in data_samples:
-            self.results.append(dict(
-                image_embedding=sample['image_embedding'].cpu(),
-                text_embedding=sample['text_embedding'].cpu(),
-                image_id=int(sample['image_id']), text_id=int(sample['text_id'])))
+            self.results.append(
+                dict(
+                    image_embedding=sample['image_embedding'].cpu(),
+                    text_embedding=sample['text_embedding'].cpu(),
+                    image_id=int(sample['image_id']),
+                    text_id=int(sample['text_id'])))
 
     def compute_metrics(self, results: List[Dict]) -> Dict[str, float]:
         return retrieval_recalls(

@@ -53,13 +53,21 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
     METAINFO = dict(classes=('background', 'foreground'), palette=PALETTE)
     CONVERTER = 'folder'
 
-    def __init__(self, img_suffix: str = '.png', seg_map_suffix: str = '.png',
-                 reduce_zero_label: bool = False, check_headers: bool = True,
-                 ratio: float = 1.0, ratio_seed: int = 0, **kwargs) -> None:
+    def __init__(self,
+                 img_suffix: str = '.png',
+                 seg_map_suffix: str = '.png',
+                 reduce_zero_label: bool = False,
+                 check_headers: bool = True,
+                 ratio: float = 1.0,
+                 ratio_seed: int = 0,
+                 **kwargs) -> None:
         self.check_headers = check_headers
         self._init_few_shot(ratio, ratio_seed)
-        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
-                         reduce_zero_label=reduce_zero_label, **kwargs)
+        super().__init__(
+            img_suffix=img_suffix,
+            seg_map_suffix=seg_map_suffix,
+            reduce_zero_label=reduce_zero_label,
+            **kwargs)
 
     @classmethod
     def prepare_hint(cls) -> str:
@@ -73,8 +81,13 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
 
     def _list(self, folder: str, suffix: str) -> Set[str]:
         """Names (relative, recursive) of the files ending in ``suffix`` inside ``folder``."""
-        return set(fileio.list_dir_or_file(folder, list_dir=False, suffix=suffix, recursive=True,
-                                           backend_args=self.backend_args))
+        return set(
+            fileio.list_dir_or_file(
+                folder,
+                list_dir=False,
+                suffix=suffix,
+                recursive=True,
+                backend_args=self.backend_args))
 
     def _check_folders(self) -> Optional[Set[str]]:
         """Raise ``FileNotFoundError`` for a missing data root or missing/empty image folder.
@@ -113,8 +126,8 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
                             f'image: {list_names(n + self.seg_map_suffix for n in lonely)}')
         if problems:
             raise FileNotFoundError(
-                f'{type(self).__name__}: images and masks do not pair up; ' + '; '.join(problems)
-                + '. Every image needs a mask with the same name: remove the stray files or '
+                f'{type(self).__name__}: images and masks do not pair up; ' + '; '.join(problems) +
+                '. Every image needs a mask with the same name: remove the stray files or '
                 f're-create the set. {self.prepare_hint()}')
 
     def _check_headers(self, data_list: List[dict]) -> None:
@@ -138,15 +151,15 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
                 first.append(str(info['seg_map_path']))
         problems = []
         if unreadable:
-            problems.append(f'{len(unreadable)} unreadable file(s): '
-                            + list_names(unreadable, sep='; ', sort=False))
+            problems.append(f'{len(unreadable)} unreadable file(s): ' +
+                            list_names(unreadable, sep='; ', sort=False))
         if mismatched:
-            problems.append(f'{len(mismatched)} mask(s) of another size than their image: '
-                            + list_names(mismatched, sep='; ', sort=False))
+            problems.append(f'{len(mismatched)} mask(s) of another size than their image: ' +
+                            list_names(mismatched, sep='; ', sort=False))
         if problems:
             raise DataValidationError(
-                f'{type(self).__name__} ({self.data_prefix.get("img_path")}): '
-                + ' | '.join(problems) + '. Replace or remove these pairs (masks are never '
+                f'{type(self).__name__} ({self.data_prefix.get("img_path")}): ' +
+                ' | '.join(problems) + '. Replace or remove these pairs (masks are never '
                 f'resized automatically), or re-create the set. {self.prepare_hint()}',
                 path=first[0])
 
@@ -158,12 +171,12 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
         if not fileio.exists(path, backend_args=self.backend_args):
             return {}
         try:
-            return parse_spacing_table(fileio.get_text(path, backend_args=self.backend_args),
-                                       path)
+            return parse_spacing_table(fileio.get_text(path, backend_args=self.backend_args), path)
         except ValueError as err:
-            raise DataValidationError(f'{type(self).__name__}: {err}. Re-create the set with '
-                                      f'the converter, or fix the file. {self.prepare_hint()}',
-                                      path=path) from err
+            raise DataValidationError(
+                f'{type(self).__name__}: {err}. Re-create the set with '
+                f'the converter, or fix the file. {self.prepare_hint()}',
+                path=path) from err
 
     def _add_spacing(self, data_list: List[dict]) -> None:
         """Set every sample's ``spacing`` from ``spacing.csv`` (None when not listed)."""
@@ -213,20 +226,25 @@ class BinaryUltrasoundDataset(FewShotMixin, BaseSegDataset):
 
 def _binary_set(name: str, foreground: str, converter: str, doc: str) -> type:
     """Define and register ``name``: the set ``converter`` writes, one foreground class."""
-    cls = type(name, (BinaryUltrasoundDataset, ), dict(
-        __doc__=doc, __module__=__name__, CONVERTER=converter,
-        METAINFO=dict(classes=('background', foreground), palette=PALETTE)))
+    cls = type(
+        name, (BinaryUltrasoundDataset, ),
+        dict(
+            __doc__=doc,
+            __module__=__name__,
+            CONVERTER=converter,
+            METAINFO=dict(classes=('background', foreground), palette=PALETTE)))
     return DATASETS.register_module(module=cls)
 
 
 # One row per set: class name, foreground class, converter tool, description.
-BUSIDataset, DDTIDataset, TN3KDataset, ProstateDataset, LNDataset = (_binary_set(*row) for row in (
-    ('BUSIDataset', 'lesion', 'busi', 'BUSI breast ultrasound: lesion (benign or malignant).'),
-    ('DDTIDataset', 'nodule', 'ddti', 'DDTI thyroid ultrasound: nodule vs background.'),
-    ('TN3KDataset', 'nodule', 'tn3k', 'TN3K thyroid ultrasound: nodule vs background.'),
-    ('ProstateDataset', 'prostate', 'prostate', 'MicroSegNet micro-ultrasound: prostate.'),
-    ('LNDataset', 'lymph node', 'folder', 'Lymph-node sets (LN-INT, LN-EXT), in-house sets.'),
-))
+BUSIDataset, DDTIDataset, TN3KDataset, ProstateDataset, LNDataset = (
+    _binary_set(*row) for row in (
+        ('BUSIDataset', 'lesion', 'busi', 'BUSI breast ultrasound: lesion (benign or malignant).'),
+        ('DDTIDataset', 'nodule', 'ddti', 'DDTI thyroid ultrasound: nodule vs background.'),
+        ('TN3KDataset', 'nodule', 'tn3k', 'TN3K thyroid ultrasound: nodule vs background.'),
+        ('ProstateDataset', 'prostate', 'prostate', 'MicroSegNet micro-ultrasound: prostate.'),
+        ('LNDataset', 'lymph node', 'folder', 'Lymph-node sets (LN-INT, LN-EXT), in-house sets.'),
+    ))
 
 
 @DATASETS.register_module()

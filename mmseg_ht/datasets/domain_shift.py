@@ -55,7 +55,9 @@ def _zoom_out(array: np.ndarray, depth: float, interpolation: int) -> np.ndarray
     return out
 
 
-def shift_image(image: np.ndarray, shift: DomainShift, rng: np.random.Generator,
+def shift_image(image: np.ndarray,
+                shift: DomainShift,
+                rng: np.random.Generator,
                 mask: Optional[np.ndarray] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """The shifted uint8 image (gray or colour) and its moved mask (None stays None)."""
     if image.dtype != np.uint8:
@@ -66,18 +68,20 @@ def shift_image(image: np.ndarray, shift: DomainShift, rng: np.random.Generator,
             mask = _zoom_out(mask, shift.depth, cv2.INTER_NEAREST)
     values = image.astype(np.float32)
     rows = np.linspace(0.0, 1.0, values.shape[0], dtype=np.float32)
-    profile = 10.0 ** (-shift.attenuation * rows / 20.0) * shift.gain
+    profile = 10.0**(-shift.attenuation * rows / 20.0) * shift.gain
     values *= profile.reshape(-1, *([1] * (values.ndim - 1)))
     if shift.blur > 0:
         values = cv2.GaussianBlur(values, (0, 0), sigmaX=shift.blur)
     if shift.speckle > 0:
-        shape = 1.0 / shift.speckle ** 2  # gamma(k, 1/k): mean 1, std = speckle
+        shape = 1.0 / shift.speckle**2  # gamma(k, 1/k): mean 1, std = speckle
         noise = rng.gamma(shape, 1.0 / shape, size=values.shape[:2]).astype(np.float32)
         values *= noise.reshape(*noise.shape, *([1] * (values.ndim - 2)))
     return np.clip(values, 0, 255).round().astype(np.uint8), mask
 
 
-def make_shifted_dataset(src: Union[str, Path], dst: Union[str, Path], shift: DomainShift,
+def make_shifted_dataset(src: Union[str, Path],
+                         dst: Union[str, Path],
+                         shift: DomainShift,
                          seed: int = 0) -> Dict[str, object]:
     """Write a shifted copy of the converted data set ``src`` to ``dst``; returns its info."""
     src, dst = Path(src), Path(dst)
@@ -101,7 +105,7 @@ def make_shifted_dataset(src: Union[str, Path], dst: Union[str, Path], shift: Do
             if moved is not None:
                 _write(dst / 'ann_dir' / split / path.name, moved)
         counts[split] = len(images)
-    for name in ('labels.csv',):
+    for name in ('labels.csv', ):
         if (src / name).is_file():
             shutil.copy(src / name, dst / name)
     info = dict(source=str(src.resolve()), seed=seed, shift=asdict(shift), counts=counts)

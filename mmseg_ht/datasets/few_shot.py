@@ -21,14 +21,15 @@ def check_ratio(ratio: float) -> float:
     except (TypeError, ValueError):
         raise ValueError(f'ratio must be a number in (0, 1], got {ratio!r}') from None
     if not 0.0 < value <= 1.0:
-        hint = (f' (for {value:g} % write ratio={value / 100:g})' if 1.0 < value <= 100.0
-                else '')
+        hint = (f' (for {value:g} % write ratio={value / 100:g})' if 1.0 < value <= 100.0 else '')
         raise ValueError(f'ratio is the fraction of the training split to keep, in (0, 1]; '
                          f'got {ratio!r}{hint}')
     return value
 
 
-def few_shot_indices(num_items: int, ratio: float, seed: int = 0,
+def few_shot_indices(num_items: int,
+                     ratio: float,
+                     seed: int = 0,
                      strata: Optional[Sequence[Hashable]] = None) -> List[int]:
     """Sorted indices of the items to keep for a ``ratio`` subset of ``num_items`` items.
 
@@ -51,7 +52,8 @@ def few_shot_indices(num_items: int, ratio: float, seed: int = 0,
         members.setdefault(label, []).append(index)
     rng = np.random.default_rng(seed)
     keep = []
-    for label in sorted(members, key=repr):  # fixed order: the rng draws do not depend on dict order
+    for label in sorted(
+            members, key=repr):  # fixed order: the rng draws do not depend on dict order
         indices = members[label]
         count = max(1, int(round(ratio * len(indices))))
         order = rng.permutation(len(indices))
@@ -81,8 +83,8 @@ class FewShotMixin:
         self.full_size = len(data_list)
         if self.ratio == 1.0:
             return data_list
-        keep = few_shot_indices(len(data_list), self.ratio, self.ratio_seed,
-                                self.few_shot_strata(data_list))
+        keep = few_shot_indices(
+            len(data_list), self.ratio, self.ratio_seed, self.few_shot_strata(data_list))
         MMLogger.get_current_instance().info(
             f'{type(self).__name__}: few-shot ratio {self.ratio:g} (seed {self.ratio_seed}): '
             f'{len(keep)} of {len(data_list)} samples of {self.data_prefix.get("img_path")}')

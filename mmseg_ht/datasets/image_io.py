@@ -53,10 +53,13 @@ def unreadable_image(path: PathLike, problem: str) -> DataValidationError:
     """The error for an image file that cannot be read, with the usual remedy."""
     return DataValidationError(
         f'cannot read image {path}: {problem}. Replace the file (re-export it from the '
-        'source data) or remove it together with its mask.', path=str(path), problem=problem)
+        'source data) or remove it together with its mask.',
+        path=str(path),
+        problem=problem)
 
 
 # ------------------------------------------------------------------ completeness and decoding
+
 
 def truncation_problem(data: bytes) -> Optional[str]:
     """Why ``data`` is a cut JPEG/PNG file, or None.
@@ -72,8 +75,7 @@ def truncation_problem(data: bytes) -> Optional[str]:
     return None
 
 
-def file_truncation_problem(path: PathLike, backend_args: Optional[dict] = None
-                            ) -> Optional[str]:
+def file_truncation_problem(path: PathLike, backend_args: Optional[dict] = None) -> Optional[str]:
     """``truncation_problem`` of a file, reading only its head and tail when it is local."""
     if not osp.isfile(path):  # another storage backend: no partial reads
         return truncation_problem(fileio.get(path, backend_args=backend_args))
@@ -84,8 +86,7 @@ def file_truncation_problem(path: PathLike, backend_args: Optional[dict] = None
         return truncation_problem(head + handle.read())
 
 
-def decode_image_bytes(data: bytes, path: PathLike, pillow_fallback: bool = True
-                       ) -> np.ndarray:
+def decode_image_bytes(data: bytes, path: PathLike, pillow_fallback: bool = True) -> np.ndarray:
     """Pixel array as OpenCV decodes it (any depth, any channels), or ``DataValidationError``.
 
     Pillow is the fallback (``pillow_fallback``) for formats OpenCV cannot read; a PNG
@@ -123,14 +124,13 @@ def read_image_file(path: PathLike, backend_args: Optional[dict] = None) -> np.n
     return decode_image_bytes(data, path)
 
 
-def opencv_image_problem(path: PathLike, backend_args: Optional[dict] = None
-                         ) -> Optional[DataValidationError]:
+def opencv_image_problem(path: PathLike,
+                         backend_args: Optional[dict] = None) -> Optional[DataValidationError]:
     """Why OpenCV (mmcv's ``LoadImageFromFile``) cannot read the image file ``path``, as the
     error to raise; None when it can, or when the file cannot be opened at all (the
     loader's own error says so)."""
     try:
-        decode_image_bytes(fileio.get(path, backend_args=backend_args), path,
-                           pillow_fallback=False)
+        decode_image_bytes(fileio.get(path, backend_args=backend_args), path, pillow_fallback=False)
     except DataValidationError as error:
         return error
     except OSError:
@@ -159,7 +159,9 @@ def decode_mask_bytes(data: bytes, path: PathLike) -> np.ndarray:
     if problem:
         raise DataValidationError(
             f'cannot read mask {path}: {problem}. Replace the file or remove it together with '
-            'its image.', path=str(path), problem=problem)
+            'its image.',
+            path=str(path),
+            problem=problem)
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -176,12 +178,14 @@ def decode_mask_bytes(data: bytes, path: PathLike) -> np.ndarray:
         if array is None or not array.size:
             raise DataValidationError(
                 f'cannot read mask {path}: not a decodable image, truncated or corrupt ({err}). '
-                'Replace the file or remove it together with its image.', path=str(path),
+                'Replace the file or remove it together with its image.',
+                path=str(path),
                 problem='not a decodable image') from err
         return array
 
 
 # ------------------------------------------------------------------ conversion to 8 bit
+
 
 def intensity_window(array: np.ndarray) -> Optional[Tuple[float, float]]:
     """(low, high) to stretch to 0..255, or None when ``array`` already fits 8 bit.
@@ -245,7 +249,8 @@ def to_bgr8(array: np.ndarray, path: PathLike, color_type: str = 'color') -> np.
         raise DataValidationError(
             f'image {path} has an unsupported shape {array.shape} (expected H x W gray, '
             'or H x W x 3/4 colour). Re-export it as an 8-bit grayscale or RGB PNG.',
-            path=str(path), problem=f'unsupported shape {array.shape}')
+            path=str(path),
+            problem=f'unsupported shape {array.shape}')
     if array.dtype == bool:
         array = array.astype(np.uint8) * 255
     array = np.ascontiguousarray(rescale_to_uint8(array))

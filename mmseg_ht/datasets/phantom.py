@@ -23,7 +23,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -76,8 +76,11 @@ def _smooth_noise(rng: np.random.Generator, shape: Tuple[int, int], sigma_y: flo
                   sigma_x: float) -> Array:
     """Gaussian noise smoothed anisotropically and rescaled to zero mean, unit std."""
     noise = rng.standard_normal(shape).astype(np.float32)
-    noise = cv2.GaussianBlur(noise, (0, 0), sigmaX=max(sigma_x, 0.3), sigmaY=max(sigma_y, 0.3),
-                             borderType=cv2.BORDER_REFLECT)
+    noise = cv2.GaussianBlur(
+        noise, (0, 0),
+        sigmaX=max(sigma_x, 0.3),
+        sigmaY=max(sigma_y, 0.3),
+        borderType=cv2.BORDER_REFLECT)
     noise -= noise.mean()
     return noise / (noise.std() + 1e-8)
 
@@ -93,7 +96,7 @@ def _wavy_curve(rng: np.random.Generator, width: int, base: float, amplitude: fl
 
 def _line_profile(depth: Array, curve: Array, thickness: float) -> Array:
     """Bright thin band (Gaussian across depth) following ``curve``; values in [0, 1]."""
-    return np.exp(-0.5 * ((depth - curve[None, :]) / thickness) ** 2)
+    return np.exp(-0.5 * ((depth - curve[None, :]) / thickness)**2)
 
 
 # --------------------------------------------------------------------------- tissue
@@ -106,23 +109,31 @@ def _depth_grid(size: int) -> Array:
 
 def _layer_interfaces(rng: np.random.Generator, size: int) -> Dict[str, Array]:
     """Per-column depth of the skin, fat/gland, gland/muscle and muscle/chest-wall interfaces."""
-    muscle_top = _wavy_curve(rng, size, rng.uniform(0.68, 0.82) * size, rng.uniform(0.02, 0.04) * size)
+    muscle_top = _wavy_curve(rng, size,
+                             rng.uniform(0.68, 0.82) * size,
+                             rng.uniform(0.02, 0.04) * size)
     return dict(
-        skin=_wavy_curve(rng, size, rng.uniform(0.015, 0.03) * size, 0.004 * size),
-        fat_bottom=_wavy_curve(rng, size, rng.uniform(0.14, 0.3) * size, rng.uniform(0.02, 0.05) * size),
+        skin=_wavy_curve(rng, size,
+                         rng.uniform(0.015, 0.03) * size, 0.004 * size),
+        fat_bottom=_wavy_curve(rng, size,
+                               rng.uniform(0.14, 0.3) * size,
+                               rng.uniform(0.02, 0.05) * size),
         muscle_top=muscle_top,
         muscle_bottom=muscle_top + rng.uniform(0.08, 0.13) * size)
 
 
 def _layer_textures(rng: np.random.Generator, size: int) -> Dict[str, Array]:
-    """Reflectivity of each tissue type: lobular fat, striated gland with fat islands, muscle, deep."""
+    """Reflectivity of each tissue type: lobular fat, striated gland with fat islands, muscle,
+    deep."""
     s = _scale(size)
     fat = rng.uniform(0.2, 0.35) * np.exp(0.45 * _smooth_noise(rng, (size, size), 5 * s, 8 * s))
     gland = np.exp(0.6 * _smooth_noise(rng, (size, size), 1.2 * s, rng.uniform(10, 20) * s))
     fat_islands = _smooth_noise(rng, (size, size), 5 * s, 9 * s) > rng.uniform(1.0, 1.6)
     return dict(
-        fat=fat, gland=np.where(fat_islands, fat, gland),
-        muscle=rng.uniform(0.45, 0.7) * np.exp(0.5 * _smooth_noise(rng, (size, size), 0.8 * s, 20 * s)),
+        fat=fat,
+        gland=np.where(fat_islands, fat, gland),
+        muscle=rng.uniform(0.45, 0.7) * np.exp(0.5 * _smooth_noise(rng,
+                                                                   (size, size), 0.8 * s, 20 * s)),
         deep=rng.uniform(0.25, 0.4) * np.exp(0.3 * _smooth_noise(rng, (size, size), 3 * s, 10 * s)))
 
 
@@ -133,8 +144,11 @@ def _specular_lines(rng: np.random.Generator, size: int, interfaces: Dict[str, A
     for name in ('fat_bottom', 'muscle_top', 'muscle_bottom'):
         lines += _line_profile(depth, interfaces[name], 0.9 * s) * rng.uniform(1.2, 2.5)
     for _ in range(rng.integers(2, 5)):
-        curve = _wavy_curve(rng, size, rng.uniform(0.08, 0.7) * size, rng.uniform(0.02, 0.06) * size)
-        gate = np.clip(_smooth_noise(rng, (1, size), 1, 25 * s) + 0.5, 0, 1)  # lines fade in and out
+        curve = _wavy_curve(rng, size,
+                            rng.uniform(0.08, 0.7) * size,
+                            rng.uniform(0.02, 0.06) * size)
+        gate = np.clip(_smooth_noise(rng, (1, size), 1, 25 * s) + 0.5, 0,
+                       1)  # lines fade in and out
         lines += _line_profile(depth, curve, 0.8 * s) * rng.uniform(0.8, 2.0) * gate
     return lines
 
@@ -158,7 +172,8 @@ def _add_rib(rng: np.random.Generator, reflectivity: Array, occupied: Array) -> 
     size = reflectivity.shape[0]
     centre, width = rng.uniform(0.2, 0.8) * size, rng.uniform(0.15, 0.3) * size
     columns = np.arange(size, dtype=np.float64)
-    surface_depth = rng.uniform(0.84, 0.9) * size + 0.25 * width * ((columns - centre) / (width / 2)) ** 2
+    surface_depth = rng.uniform(0.84, 0.9) * size + 0.25 * width * ((columns - centre) /
+                                                                    (width / 2))**2
     inside = np.abs(columns - centre) < width / 2
     depth = _depth_grid(size)
     surface = _line_profile(depth, surface_depth, 2.0 * _scale(size)) * inside
@@ -176,7 +191,8 @@ def _radius_profile(rng: np.random.Generator, kind: str, theta: Array) -> Array:
     if kind in ('oval', 'cyst'):
         terms = [(k, rng.uniform(0.0, 0.03)) for k in (2, 3)]
     elif kind == 'lobulated':
-        terms = [(k, rng.uniform(0.06, 0.14)) for k in rng.choice(np.arange(3, 7), 2, replace=False)]
+        terms = [(k, rng.uniform(0.06, 0.14))
+                 for k in rng.choice(np.arange(3, 7), 2, replace=False)]
     else:
         terms = [(k, rng.uniform(0.05, 0.22) / np.sqrt(k)) for k in range(2, 9)]
     for k, amplitude in terms:
@@ -184,7 +200,7 @@ def _radius_profile(rng: np.random.Generator, kind: str, theta: Array) -> Array:
     if kind == 'spiculated':
         for centre in rng.uniform(0, 2 * np.pi, rng.integers(7, 15)):
             gap = np.angle(np.exp(1j * (theta - centre)))
-            radius += rng.uniform(0.15, 0.4) * np.exp(-0.5 * (gap / rng.uniform(0.05, 0.1)) ** 2)
+            radius += rng.uniform(0.15, 0.4) * np.exp(-0.5 * (gap / rng.uniform(0.05, 0.1))**2)
     return np.maximum(radius, 0.35)
 
 
@@ -207,18 +223,34 @@ def _lesion_appearance(rng: np.random.Generator, label: str) -> Dict[str, object
     if label == 'benign':
         kind = str(rng.choice(['oval', 'lobulated', 'cyst'], p=[0.45, 0.35, 0.2]))
         if kind == 'cyst':
-            return dict(kind=kind, echo='anechoic', posterior='enhancement', level=uniform(0.02, 0.05),
-                        heterogeneity=0.1, edge_sigma=uniform(0.6, 1.0), halo=False)
+            return dict(
+                kind=kind,
+                echo='anechoic',
+                posterior='enhancement',
+                level=uniform(0.02, 0.05),
+                heterogeneity=0.1,
+                edge_sigma=uniform(0.6, 1.0),
+                halo=False)
         posterior = str(rng.choice(['enhancement', 'none'], p=[0.5, 0.5]))
-        return dict(kind=kind, echo='hypo', posterior=posterior, level=uniform(0.08, 0.25),
-                    heterogeneity=uniform(0.15, 0.3), edge_sigma=uniform(0.7, 1.4), halo=False)
+        return dict(
+            kind=kind,
+            echo='hypo',
+            posterior=posterior,
+            level=uniform(0.08, 0.25),
+            heterogeneity=uniform(0.15, 0.3),
+            edge_sigma=uniform(0.7, 1.4),
+            halo=False)
     kind = str(rng.choice(['irregular', 'spiculated'], p=[0.5, 0.5]))
     hyper = rng.uniform() < 0.25
     posterior = str(rng.choice(['shadow', 'none', 'enhancement'], p=[0.6, 0.3, 0.1]))
-    return dict(kind=kind, echo='hetero_hyper' if hyper else 'hetero_hypo', posterior=posterior,
-                level=uniform(6.0, 9.0) if hyper else uniform(0.15, 0.4),
-                heterogeneity=uniform(0.6, 0.8) if hyper else uniform(0.4, 0.7),
-                edge_sigma=uniform(1.2, 2.2), halo=bool(rng.uniform() < 0.4))
+    return dict(
+        kind=kind,
+        echo='hetero_hyper' if hyper else 'hetero_hypo',
+        posterior=posterior,
+        level=uniform(6.0, 9.0) if hyper else uniform(0.15, 0.4),
+        heterogeneity=uniform(0.6, 0.8) if hyper else uniform(0.4, 0.7),
+        edge_sigma=uniform(1.2, 2.2),
+        halo=bool(rng.uniform() < 0.4))
 
 
 def _place_lesions(rng: np.random.Generator, size: int, label: str, count: int,
@@ -236,7 +268,7 @@ def _place_lesions(rng: np.random.Generator, size: int, label: str, count: int,
         if len(lesions) == count or (lesions and attempt >= 10):
             break
         look = _lesion_appearance(rng, label)
-        shrink = max(0.9 ** attempt, 0.3) * (0.6 if lesions else 1.0)
+        shrink = max(0.9**attempt, 0.3) * (0.6 if lesions else 1.0)
         semi_axis = max(rng.uniform(0.07, 0.2) * size * shrink, 4.0)
         centre = (rng.uniform(max(top + 0.06, 0.28), 0.64) * size, rng.uniform(0.25, 0.75) * size)
         mask = _lesion_mask(rng, size, look['kind'], semi_axis, centre)
@@ -270,7 +302,7 @@ def _lesion_reflectivity(rng: np.random.Generator, lesion: _Lesion) -> Array:
     size = lesion.mask.shape[0]
     sigma = rng.uniform(1.5, 4.0) * _scale(size)
     texture = np.exp(lesion.heterogeneity * _smooth_noise(rng, (size, size), sigma, sigma))
-    return (lesion.level * texture / np.exp(0.5 * lesion.heterogeneity ** 2)).astype(np.float32)
+    return (lesion.level * texture / np.exp(0.5 * lesion.heterogeneity**2)).astype(np.float32)
 
 
 def _insert_lesion(rng: np.random.Generator, reflectivity: Array, lesion: _Lesion) -> Array:
@@ -292,7 +324,7 @@ def _attenuation(rng: np.random.Generator, size: int) -> Array:
     """Residual depth attenuation after imperfect time-gain compensation (amplitude factor)."""
     depth = np.linspace(0.0, 1.0, size)[:, None]
     loss_db = rng.uniform(4.0, 12.0) * depth + rng.uniform(-1.5, 1.5) * np.sin(np.pi * depth)
-    return (10.0 ** (-loss_db / 20.0)).astype(np.float32)
+    return (10.0**(-loss_db / 20.0)).astype(np.float32)
 
 
 def _speckle_envelope(rng: np.random.Generator, reflectivity: Array) -> Array:
@@ -309,10 +341,13 @@ def _speckle_envelope(rng: np.random.Generator, reflectivity: Array) -> Array:
     power = np.zeros(reflectivity.shape, dtype=np.float32)
     for _ in range(2 * looks):  # in-phase and quadrature component of every look
         scatter = rng.standard_normal(reflectivity.shape).astype(np.float32) * amplitude
-        power += cv2.GaussianBlur(scatter, (0, 0), sigmaX=sigma_lateral, sigmaY=sigma_axial,
-                                  borderType=cv2.BORDER_REFLECT) ** 2
+        power += cv2.GaussianBlur(
+            scatter, (0, 0),
+            sigmaX=sigma_lateral,
+            sigmaY=sigma_axial,
+            borderType=cv2.BORDER_REFLECT)**2
     envelope = np.sqrt(power / looks)
-    return envelope / np.sqrt(np.mean(envelope ** 2) / np.mean(reflectivity))
+    return envelope / np.sqrt(np.mean(envelope**2) / np.mean(reflectivity))
 
 
 def _log_compress(rng: np.random.Generator, envelope: Array) -> Array:
@@ -353,7 +388,8 @@ def _scan_geometry(rng: np.random.Generator, size: int) -> Tuple[str, Array, Arr
 
 def _to_display(probe: Array, map_x: Array, map_y: Array, interpolation: int) -> Array:
     """Scan-convert a probe-grid image into the display grid, black outside the field of view."""
-    return cv2.remap(probe, map_x, map_y, interpolation, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.remap(
+        probe, map_x, map_y, interpolation, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 # --------------------------------------------------------------------------- public API
@@ -378,14 +414,21 @@ def generate_phantom_sample(rng: np.random.Generator, label: str, size: int = 22
     has_rib = bool(rng.uniform() < 0.2)
     if has_rib:
         reflectivity = _add_rib(rng, reflectivity, occupied)
-    reflectivity = reflectivity * _attenuation(rng, size) ** 2  # power falls as amplitude squared
+    reflectivity = reflectivity * _attenuation(rng, size)**2  # power falls as amplitude squared
     grey = _log_compress(rng, _speckle_envelope(rng, reflectivity.astype(np.float32)))
     geometry, map_x, map_y = _scan_geometry(rng, size)
-    image = np.clip(np.rint(_to_display(grey, map_x, map_y, cv2.INTER_LINEAR)), 0, 255).astype(np.uint8)
+    image = np.clip(np.rint(_to_display(grey, map_x, map_y, cv2.INTER_LINEAR)), 0,
+                    255).astype(np.uint8)
     mask = _to_display(occupied.astype(np.uint8), map_x, map_y, cv2.INTER_NEAREST)
-    meta = dict(geometry=geometry, rib=has_rib, num_lesions=len(lesions), **layout,
-                lesions=[dict(kind=les.kind, echo=les.echo, posterior=les.posterior,
-                              halo=les.halo) for les in lesions])
+    meta = dict(
+        geometry=geometry,
+        rib=has_rib,
+        num_lesions=len(lesions),
+        **layout,
+        lesions=[
+            dict(kind=les.kind, echo=les.echo, posterior=les.posterior, halo=les.halo)
+            for les in lesions
+        ])
     return PhantomSample(image=image, mask=(mask > 0).astype(np.uint8), label=label, meta=meta)
 
 
@@ -411,8 +454,12 @@ def _write_png(path: Path, array: Array) -> None:
         raise OSError(f'could not write {path}')
 
 
-def make_phantom_dataset(out_dir: Union[str, Path], num_train: int = 48, num_val: int = 8,
-                         num_test: int = 8, size: int = 224, seed: int = 0) -> Dict[str, object]:
+def make_phantom_dataset(out_dir: Union[str, Path],
+                         num_train: int = 48,
+                         num_val: int = 8,
+                         num_test: int = 8,
+                         size: int = 224,
+                         seed: int = 0) -> Dict[str, object]:
     """Write a phantom data set in the mmseg layout under ``out_dir``; return its info dict.
 
     Files are named ``phantom_NNNN.png`` with one running index over all splits, so stems
@@ -444,7 +491,8 @@ def _write_labels(path: Path, rows: Sequence[Dict[str, str]]) -> None:
     """``filename,label,split`` table of every image."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, 'w', newline='') as handle:
-        writer = csv.DictWriter(handle, fieldnames=['filename', 'label', 'split'], lineterminator='\n')
+        writer = csv.DictWriter(
+            handle, fieldnames=['filename', 'label', 'split'], lineterminator='\n')
         writer.writeheader()
         writer.writerows(rows)
 
@@ -452,12 +500,24 @@ def _write_labels(path: Path, rows: Sequence[Dict[str, str]]) -> None:
 def _dataset_info(seed: int, size: int, counts: Dict[str, int], rows: Sequence[Dict[str, str]],
                   images: Sequence[Dict[str, object]]) -> Dict[str, object]:
     """Provenance and per-split label counts written to ``phantom_info.json``."""
-    per_split = {split: {'total': counts[split],
-                         **{label: sum(r['split'] == split and r['label'] == label for r in rows)
-                            for label in LABELS}} for split in SPLITS}
-    return dict(generator='mmseg_ht.datasets.phantom', generator_version=GENERATOR_VERSION,
-                seed=seed, size=size, classes=['background', 'lesion'], counts=per_split,
-                images=list(images))
+    per_split = {
+        split: {
+            'total': counts[split],
+            **{
+                label: sum(r['split'] == split and r['label'] == label for r in rows)
+                for label in LABELS
+            }
+        }
+        for split in SPLITS
+    }
+    return dict(
+        generator='mmseg_ht.datasets.phantom',
+        generator_version=GENERATOR_VERSION,
+        seed=seed,
+        size=size,
+        classes=['background', 'lesion'],
+        counts=per_split,
+        images=list(images))
 
 
 def read_split(root: Union[str, Path], split: str) -> List[Tuple[str, Array, Array]]:

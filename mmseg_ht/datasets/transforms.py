@@ -214,14 +214,18 @@ class LoadBinaryMask(LoadAnnotations):
                     '(foreground). Convert the masks (the converters in '
                     'tools/dataset_converters do, e.g. folder.py; or save (mask > 0) as uint8), '
                     "or set binarize=True on the config's LoadBinaryMask to binarise on "
-                    'loading (README, "Troubleshooting").', path=path, problem=problem)
+                    'loading (README, "Troubleshooting").',
+                    path=path,
+                    problem=problem)
             from .converters.masks import binarise_mask
             array, _ = binarise_mask(array)
             if path not in self.converted_files:
                 self.converted_files.add(path)
-                print_log(f'LoadBinaryMask: binarised {path} ({problem}); '
-                          f'{len(self.converted_files)} mask(s) binarised so far',
-                          logger='current', level=30)
+                print_log(
+                    f'LoadBinaryMask: binarised {path} ({problem}); '
+                    f'{len(self.converted_files)} mask(s) binarised so far',
+                    logger='current',
+                    level=30)
         mask = single_channel(array).astype(np.uint8)
         image_shape = results.get('ori_shape')
         if image_shape is not None and tuple(mask.shape) != tuple(image_shape[:2]):
@@ -229,7 +233,8 @@ class LoadBinaryMask(LoadAnnotations):
             raise DataValidationError(
                 f'mask {path} is {mw}x{mh} (WxH) but its image {results.get("img_path")} is '
                 f'{iw}x{ih}. Fix or remove the pair; masks are never resized automatically.',
-                path=path, problem='mask and image sizes differ')
+                path=path,
+                problem='mask and image sizes differ')
         self._finish(mask, results)
 
     def _finish(self, mask: np.ndarray, results: dict) -> None:

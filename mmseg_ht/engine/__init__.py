@@ -7,7 +7,8 @@ from .exact_resume import RNGStateHook
 from .hooks import ErrorOverlayHook, PredictionMaskHook
 from .weights_only_checkpoint import WeightsOnlyCheckpointHook
 
-__all__ = ['CheckpointMismatchError', 'close_cpu_process_group', 'CheckpointReadError', 'ErrorOverlayHook', 'PredictionMaskHook',
-           'RNGStateHook',
-           'WeightsOnlyCheckpointHook', 'check_checkpoint_fits', 'enable_amp',
-           'end_schedulers_with_training', 'FrozenAwareDDP', 'load_config', 'setup_launcher']
+__all__ = [
+    'CheckpointMismatchError', 'close_cpu_process_group', 'CheckpointReadError', 'ErrorOverlayHook',
+    'PredictionMaskHook', 'RNGStateHook', 'WeightsOnlyCheckpointHook', 'check_checkpoint_fits',
+    'enable_amp', 'end_schedulers_with_training', 'FrozenAwareDDP', 'load_config', 'setup_launcher'
+]

@@ -19,7 +19,6 @@ from mmengine.model import is_model_wrapper
 
 from mmseg_ht.utils import check_fits
 from mmseg_ht.utils.safe_load import read_torch_state_dict
-
 from .checkpoint_loader import CHECKPOINT_REMEDY
 
 PathLike = Union[str, Path]
@@ -40,11 +39,15 @@ def read_checkpoint_state_dict(path: PathLike, trusted: bool = False) -> Dict[st
     arbitrary Python objects raises ``UnsafeWeightsError`` (nothing is executed).
     """
     return read_torch_state_dict(
-        path, CHECKPOINT_REMEDY, trusted=trusted, mmap=True, what='model checkpoint',
+        path,
+        CHECKPOINT_REMEDY,
+        trusted=trusted,
+        mmap=True,
+        what='model checkpoint',
         error=CheckpointReadError,
         hint=' The file is truncated (e.g. a run killed while saving) or not a checkpoint of '
-             'tools/train.py: pass work_dirs/<config>/iter_N.pth or best_*.pth, or an earlier '
-             'iter_N.pth of the run.')
+        'tools/train.py: pass work_dirs/<config>/iter_N.pth or best_*.pth, or an earlier '
+        'iter_N.pth of the run.')
 
 
 def check_checkpoint_fits(model: nn.Module, path: PathLike, trusted: bool = False) -> None:

@@ -22,7 +22,6 @@ from typing import Any, Optional
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from mmseg_ht.utils.safe_load import torch_load_plain
-
 from .trust import is_trusted
 
 CHECKPOINT_REMEDY = (
@@ -39,8 +38,8 @@ def load_local_checkpoint(filename: str, map_location: Optional[str] = None) -> 
     path = Path(osp.expanduser(filename))
     if not path.is_file():
         raise FileNotFoundError(f'{filename} can not be found.')
-    return torch_load_plain(path, CHECKPOINT_REMEDY, trusted=is_trusted(filename),
-                            map_location=map_location)
+    return torch_load_plain(
+        path, CHECKPOINT_REMEDY, trusted=is_trusted(filename), map_location=map_location)
 
 
 def refuse_remote_checkpoint(filename: str, map_location: Optional[str] = None, **_) -> Any:
@@ -54,8 +53,8 @@ def refuse_remote_checkpoint(filename: str, map_location: Optional[str] = None, 
 def register_safe_checkpoint_loaders() -> None:
     """Put the loaders above in mmengine's ``CheckpointLoader`` (idempotent)."""
     CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
-    CheckpointLoader.register_scheme(prefixes=list(REMOTE_PREFIXES),
-                                     loader=refuse_remote_checkpoint, force=True)
+    CheckpointLoader.register_scheme(
+        prefixes=list(REMOTE_PREFIXES), loader=refuse_remote_checkpoint, force=True)
 
 
 # Like mmengine's own loaders: registered when the module is imported (by mmseg_ht.engine).

@@ -13,7 +13,8 @@ from mmengine.logging import print_log
 SUPPORTED_SCOPES = ('mmseg', 'mmpretrain')
 
 
-def load_config(path: str, cfg_options: Optional[dict] = None,
+def load_config(path: str,
+                cfg_options: Optional[dict] = None,
                 work_dir: Optional[str] = None) -> Config:
     """Read a config, apply ``--cfg-options`` and pick the work dir like mmseg does."""
     if not osp.isfile(path):
@@ -46,8 +47,10 @@ def end_schedulers_with_training(cfg: Config) -> None:
     for scheduler in schedulers:
         if scheduler.get('by_epoch', True) or scheduler.get('end', 0) <= max_iters:
             continue
-        print_log(f"{scheduler['type']}: end {scheduler['end']} -> {max_iters} "
-                  '(train_cfg.max_iters)', logger='current')
+        print_log(
+            f"{scheduler['type']}: end {scheduler['end']} -> {max_iters} "
+            '(train_cfg.max_iters)',
+            logger='current')
         scheduler['end'] = max_iters
         if 'T_max' in scheduler:
             scheduler['T_max'] = max_iters - scheduler.get('begin', 0)
@@ -88,8 +91,10 @@ def default_model_wrapper(cfg: Config, training: bool) -> dict:
         return dict(cfg.model_wrapper_cfg)
     if not training:
         return dict(type='MMDistributedDataParallel', broadcast_buffers=False)
-    return dict(type='FrozenAwareDDP', broadcast_buffers=False,
-                find_unused_parameters=cfg.get('find_unused_parameters', 'auto'))
+    return dict(
+        type='FrozenAwareDDP',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', 'auto'))
 
 
 @contextlib.contextmanager

@@ -43,7 +43,8 @@ def _output_tensors(outputs) -> List[torch.Tensor]:
     return []
 
 
-def unused_trainable_parameters(module: nn.Module, input_size: Sequence[int],
+def unused_trainable_parameters(module: nn.Module,
+                                input_size: Sequence[int],
                                 channels: int = 3) -> List[str]:
     """Names of the trainable parameters that get no gradient from ``module``'s outputs.
 
@@ -63,8 +64,8 @@ def unused_trainable_parameters(module: nn.Module, input_size: Sequence[int],
         p.grad = None
     try:
         with torch.enable_grad():
-            outputs = module(torch.zeros(1, channels, *input_size, device=device), None,
-                             mode='tensor')
+            outputs = module(
+                torch.zeros(1, channels, *input_size, device=device), None, mode='tensor')
             tensors = [t for t in _output_tensors(outputs) if t.requires_grad]
             if tensors:
                 sum(t.float().sum() for t in tensors).backward()
@@ -82,12 +83,14 @@ def summarise_names(names: Sequence[str], limit: int = 8) -> str:
     ``tower.blocks.2.attn.w, tower.blocks.2.mlp.w, tower.ln.w`` → ``tower.blocks.2 (2),
     tower.ln``; at most ``limit`` groups are named.
     """
+
     def group(name: str) -> str:
         parts = name.split('.')
         digits = [i for i, part in enumerate(parts) if part.isdigit()]
         if digits:
             return '.'.join(parts[:digits[0] + 1])
         return '.'.join(parts[:-1]) if parts[-1] in ('weight', 'bias') else name
+
     groups = Counter(group(name) for name in names)
     text = ', '.join(f'{g} ({n})' if n > 1 else g for g, n in list(groups.items())[:limit])
     return text + (f', and {len(groups) - limit} more modules' if len(groups) > limit else '')
@@ -130,8 +133,10 @@ class FrozenAwareDDP(MMDistributedDataParallel):
     found is logged as a warning, since DDP will fail at the second iteration).
     """
 
-    def __init__(self, module: nn.Module,
-                 find_unused_parameters: Union[bool, str] = AUTO, **kwargs) -> None:
+    def __init__(self,
+                 module: nn.Module,
+                 find_unused_parameters: Union[bool, str] = AUTO,
+                 **kwargs) -> None:
         flag, reason = decide_find_unused_parameters(module)
         device = next(module.parameters()).device
         flag = _agree_across_ranks(flag, device)
@@ -139,8 +144,11 @@ class FrozenAwareDDP(MMDistributedDataParallel):
             print_log(f'DDP: find_unused_parameters={flag}: {reason}', logger='current')
             find_unused_parameters = flag
         elif flag and not find_unused_parameters:
-            print_log(f'DDP: find_unused_parameters=False was set, but {reason}; expect '
-                      '"parameters that were not used in producing loss". Remove the '
-                      'setting to let mmseg_ht decide.', logger='current', level=30)
-        super().__init__(module=module, find_unused_parameters=bool(find_unused_parameters),
-                         **kwargs)
+            print_log(
+                f'DDP: find_unused_parameters=False was set, but {reason}; expect '
+                '"parameters that were not used in producing loss". Remove the '
+                'setting to let mmseg_ht decide.',
+                logger='current',
+                level=30)
+        super().__init__(
+            module=module, find_unused_parameters=bool(find_unused_parameters), **kwargs)

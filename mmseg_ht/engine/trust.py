@@ -28,8 +28,11 @@ def check_checkpoint_file(path: str) -> None:
 def trust_checkpoint(path: str) -> None:
     """Let ``path`` (this file only) be fully unpickled in this process: the user vouched for it."""
     _TRUSTED.add(os.path.realpath(os.path.expanduser(path)))
-    print_log(f'--trust-checkpoint: {path} will be fully unpickled; only do this for '
-              'files you trust (unpickling can run code).', logger='current', level=30)
+    print_log(
+        f'--trust-checkpoint: {path} will be fully unpickled; only do this for '
+        'files you trust (unpickling can run code).',
+        logger='current',
+        level=30)
 
 
 def is_trusted(path: str) -> bool:

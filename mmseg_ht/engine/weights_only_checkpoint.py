@@ -33,9 +33,12 @@ def to_plain(value: Any) -> Any:
 def history_buffer_to_dict(buffer: HistoryBuffer) -> dict:
     """The content of a HistoryBuffer as plain data."""
     log_history, count_history = buffer.data
-    return {_BUFFER_MARK: True, 'log_history': np.asarray(log_history).tolist(),
-            'count_history': np.asarray(count_history).tolist(),
-            'max_length': int(buffer.max_length)}
+    return {
+        _BUFFER_MARK: True,
+        'log_history': np.asarray(log_history).tolist(),
+        'count_history': np.asarray(count_history).tolist(),
+        'max_length': int(buffer.max_length)
+    }
 
 
 def dict_to_history_buffer(data: dict) -> HistoryBuffer:
@@ -54,7 +57,8 @@ class WeightsOnlyCheckpointHook(Hook):
         if isinstance(hub, dict) and isinstance(hub.get('log_scalars'), dict):
             hub['log_scalars'] = {
                 key: history_buffer_to_dict(v) if isinstance(v, HistoryBuffer) else v
-                for key, v in hub['log_scalars'].items()}
+                for key, v in hub['log_scalars'].items()
+            }
         for key in list(checkpoint):
             if key != 'state_dict':
                 checkpoint[key] = to_plain(checkpoint[key])
@@ -64,4 +68,5 @@ class WeightsOnlyCheckpointHook(Hook):
         if isinstance(hub, dict) and isinstance(hub.get('log_scalars'), dict):
             hub['log_scalars'] = {
                 key: dict_to_history_buffer(v) if isinstance(v, dict) and v.get(_BUFFER_MARK) else v
-                for key, v in hub['log_scalars'].items()}
+                for key, v in hub['log_scalars'].items()
+            }

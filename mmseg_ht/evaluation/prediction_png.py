@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 
 
-def save_prediction_png(mask: np.ndarray, folder: str, img_path: Optional[str],
-                        fallback_stem: str, writer: str) -> str:
+def save_prediction_png(mask: np.ndarray, folder: str, img_path: Optional[str], fallback_stem: str,
+                        writer: str) -> str:
     """Write ``mask`` (H, W; values 0-255) as ``<folder>/<stem of img_path>.png``; return the path.
 
     ``fallback_stem`` names samples without an ``img_path``; ``writer`` names the caller in

@@ -15,9 +15,11 @@ import numpy as np
 from .surface_distance import score_image, summarize_scores
 
 GUESSES = ('all_background', 'all_foreground', 'otsu_dark')
-GUESS_LABELS = {'all_background': 'all background (no lesion)',
-                'all_foreground': 'all foreground (lesion everywhere)',
-                'otsu_dark': 'Otsu threshold (darker than Otsu in the field of view)'}
+GUESS_LABELS = {
+    'all_background': 'all background (no lesion)',
+    'all_foreground': 'all foreground (lesion everywhere)',
+    'otsu_dark': 'Otsu threshold (darker than Otsu in the field of view)'
+}
 
 
 def iter_split(root: Union[str, Path], split: str) -> Iterator[Tuple[str, np.ndarray, np.ndarray]]:
@@ -56,7 +58,8 @@ def guess_mask(guess: str, image: np.ndarray) -> np.ndarray:
     raise ValueError(f'unknown guess {guess!r}; one of {GUESSES}')
 
 
-def reference_scores(root: Union[str, Path], split: str = 'test',
+def reference_scores(root: Union[str, Path],
+                     split: str = 'test',
                      guesses: Sequence[str] = GUESSES) -> Dict[str, Dict[str, float]]:
     """Per guess: mean Dice/IoU (percent) and HD95/ASD (px) over the split, as SurfaceMetric."""
     scores = {guess: [] for guess in guesses}

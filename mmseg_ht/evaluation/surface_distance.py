@@ -17,7 +17,8 @@ Unlike MONAI (NaN or inf), images with an empty mask get finite, explicit values
 
 Speed: both masks are cropped to their union bounding box (+1 px) first, which changes no
 result. Distances are then exact either way: all edge-pixel pairs when there are few of them
-compared with the crop's size, otherwise two distance transforms (OpenCV's exact L2 transform for unit or isotropic spacing,
+compared with the crop's size, otherwise two distance transforms (OpenCV's exact L2
+transform for unit or isotropic spacing,
 scipy's ``distance_transform_edt(sampling=...)`` for anisotropic spacing).
 """
 import math
@@ -92,9 +93,11 @@ def as_mask_pair(pred: np.ndarray, gt: np.ndarray) -> Tuple[np.ndarray, np.ndarr
     """Both masks as boolean (H, W) arrays; a ValueError names both shapes if they differ."""
     pred, gt = np.asarray(pred, dtype=bool), np.asarray(gt, dtype=bool)
     if pred.shape != gt.shape:
-        raise ValueError(f'prediction shape {pred.shape} does not match ground-truth shape {gt.shape}')
+        raise ValueError(
+            f'prediction shape {pred.shape} does not match ground-truth shape {gt.shape}')
     if pred.ndim != 2:
-        raise ValueError(f'expected 2-D (H, W) masks, got prediction/ground-truth shape {pred.shape}')
+        raise ValueError(
+            f'expected 2-D (H, W) masks, got prediction/ground-truth shape {pred.shape}')
     return pred, gt
 
 
@@ -122,7 +125,8 @@ def binary_masks(pred_label: np.ndarray,
 
 
 def dice_iou(pred: np.ndarray, gt: np.ndarray) -> Tuple[float, float]:
-    """Dice ``2|P&G|/(|P|+|G|)`` and IoU ``|P&G|/|P|G|`` as fractions; both 1.0 when both masks are empty."""
+    """Dice ``2|P&G|/(|P|+|G|)`` and IoU ``|P&G|/|P|G|`` as fractions; both 1.0 when both masks
+    are empty."""
     n_pred = int(np.count_nonzero(pred))
     n_gt = int(np.count_nonzero(gt))
     if n_pred == 0 and n_gt == 0:
@@ -131,9 +135,11 @@ def dice_iou(pred: np.ndarray, gt: np.ndarray) -> Tuple[float, float]:
     return 2.0 * n_inter / (n_pred + n_gt), n_inter / (n_pred + n_gt - n_inter)
 
 
-def union_crop_slices(pred: np.ndarray, gt: np.ndarray,
+def union_crop_slices(pred: np.ndarray,
+                      gt: np.ndarray,
                       margin: int = 1) -> Optional[Tuple[slice, slice]]:
-    """Row/column slices of the union bounding box of two masks grown by ``margin``; None if both are empty.
+    """Row/column slices of the union bounding box of two masks grown by ``margin``; None if both
+    are empty.
 
     Cropping to it leaves every surface pixel and every surface distance unchanged (outside the
     box both masks are background, which is what erosion's border value 0 assumes), while the
@@ -145,8 +151,9 @@ def union_crop_slices(pred: np.ndarray, gt: np.ndarray,
         return None
     cols = np.flatnonzero(union.any(axis=0))
     height, width = union.shape
-    return (slice(max(rows[0] - margin, 0), min(rows[-1] + 1 + margin, height)),
-            slice(max(cols[0] - margin, 0), min(cols[-1] + 1 + margin, width)))
+    return (slice(max(rows[0] - margin, 0),
+                  min(rows[-1] + 1 + margin,
+                      height)), slice(max(cols[0] - margin, 0), min(cols[-1] + 1 + margin, width)))
 
 
 def mask_edges(mask: np.ndarray) -> np.ndarray:
@@ -160,7 +167,8 @@ def mask_edges(mask: np.ndarray) -> np.ndarray:
     return (mask_u8 ^ eroded).view(bool)
 
 
-def distances_by_pairs(edges_pred: np.ndarray, edges_gt: np.ndarray,
+def distances_by_pairs(edges_pred: np.ndarray,
+                       edges_gt: np.ndarray,
                        spacing: Optional[Spacing] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Directed distances ``(d(P->G), d(G->P))`` from one matrix over all edge-pixel pairs.
 
@@ -195,7 +203,8 @@ def _exact_transform_px(edges: np.ndarray) -> np.ndarray:
 
 
 def distance_transform(edges: np.ndarray, spacing: Optional[Spacing] = None) -> np.ndarray:
-    """Euclidean distance from every pixel to the nearest True pixel of ``edges`` (which must have one).
+    """Euclidean distance from every pixel to the nearest True pixel of ``edges`` (which must have
+    one).
 
     ``spacing`` is None or an ``(sy, sx)`` pair from :func:`normalize_spacing`. OpenCV for unit or
     isotropic spacing (scaled afterwards), scipy's ``distance_transform_edt(sampling=spacing)``
@@ -210,11 +219,14 @@ def distance_transform(edges: np.ndarray, spacing: Optional[Spacing] = None) -> 
     return ndimage.distance_transform_edt(~edges, sampling=spacing)
 
 
-def distances_by_transform(edges_pred: np.ndarray, edges_gt: np.ndarray,
+def distances_by_transform(edges_pred: np.ndarray,
+                           edges_gt: np.ndarray,
                            spacing: Optional[Spacing] = None) -> Tuple[np.ndarray, np.ndarray]:
-    """Directed distances ``(d(P->G), d(G->P))``: each edge map's distance transform sampled at the other's."""
-    return (distance_transform(edges_gt, spacing)[edges_pred],
-            distance_transform(edges_pred, spacing)[edges_gt])
+    """Directed distances ``(d(P->G), d(G->P))``: each edge map's distance transform sampled at
+    the other's."""
+    return (distance_transform(edges_gt,
+                               spacing)[edges_pred], distance_transform(edges_pred,
+                                                                        spacing)[edges_gt])
 
 
 def surface_distances(pred: np.ndarray,
@@ -249,7 +261,8 @@ def surface_distances(pred: np.ndarray,
 
 
 def percentile95(values: np.ndarray) -> float:
-    """``np.percentile(values, 95)`` (linear method, same rounding) via a partial sort, ~10x faster."""
+    """``np.percentile(values, 95)`` (linear method, same rounding) via a partial sort, ~10x
+    faster."""
     n = values.size
     if n == 0:
         raise ValueError('the percentile of an empty array is undefined')
@@ -265,19 +278,24 @@ def percentile95(values: np.ndarray) -> float:
 
 
 def hd95_from_distances(pred_to_gt: np.ndarray, gt_to_pred: np.ndarray) -> float:
-    """MONAI's HD95: the larger of the two directed 95th percentiles (numpy linear interpolation)."""
+    """MONAI's HD95: the larger of the two directed 95th percentiles (numpy linear
+    interpolation)."""
     return max(percentile95(pred_to_gt), percentile95(gt_to_pred))
 
 
-def asd_from_distances(pred_to_gt: np.ndarray, gt_to_pred: np.ndarray, symmetric: bool = False) -> float:
-    """Average surface distance: mean of d(P->G), or of both directions pooled when ``symmetric``."""
+def asd_from_distances(pred_to_gt: np.ndarray,
+                       gt_to_pred: np.ndarray,
+                       symmetric: bool = False) -> float:
+    """Average surface distance: mean of d(P->G), or of both directions pooled when
+    ``symmetric``."""
     if symmetric:
         return float(np.concatenate([pred_to_gt, gt_to_pred]).mean())
     return float(pred_to_gt.mean())
 
 
 def image_diagonal(shape: Tuple[int, int], spacing: SpacingLike = None) -> float:
-    """Length of the image diagonal ``hypot(H*sy, W*sx)``: an upper bound on any distance in the image."""
+    """Length of the image diagonal ``hypot(H*sy, W*sx)``: an upper bound on any distance in the
+    image."""
     sy, sx = normalize_spacing(spacing) or (1.0, 1.0)
     return math.hypot(shape[0] * sy, shape[1] * sx)
 
@@ -330,7 +348,8 @@ def score_image(pred: np.ndarray,
         return ImageScores(dice, iou, distance, distance, empty_gt, empty_pred)
     pred_to_gt, gt_to_pred = surface_distances(pred, gt, spacing, crop=False)
     return ImageScores(dice, iou, hd95_from_distances(pred_to_gt, gt_to_pred),
-                       asd_from_distances(pred_to_gt, gt_to_pred, symmetric_asd), empty_gt, empty_pred)
+                       asd_from_distances(pred_to_gt, gt_to_pred, symmetric_asd), empty_gt,
+                       empty_pred)
 
 
 def _mean_or_nan(values: np.ndarray) -> float:
@@ -348,8 +367,10 @@ def summarize_scores(scores: Iterable[ImageScores]) -> Dict[str, Union[float, in
     scores = list(scores)
     if not scores:
         raise ValueError('no images to summarize')
-    column = {name: np.array([getattr(s, name) for s in scores], dtype=np.float64)
-              for name in ('dice', 'iou', 'hd95', 'asd')}
+    column = {
+        name: np.array([getattr(s, name) for s in scores], dtype=np.float64)
+        for name in ('dice', 'iou', 'hd95', 'asd')
+    }
     return dict(
         Dice=float(column['dice'].mean()),
         IoU=float(column['iou'].mean()),

@@ -7,8 +7,8 @@ prediction or the ground truth is empty. This metric does that (see ``surface_di
 import csv
 import logging
 import math
-from collections import Counter
 import os.path as osp
+from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -95,8 +95,8 @@ class SurfaceMetric(BaseMetric):
         if output_dir:
             mkdir_or_exist(output_dir)
 
-    def process(self, data_batch: Any,
-                data_samples: Sequence[Union[dict, BaseDataElement]]) -> None:
+    def process(self, data_batch: Any, data_samples: Sequence[Union[dict,
+                                                                    BaseDataElement]]) -> None:
         """Score each sample right away and keep only its few numbers (never the masks)."""
         for data_sample in data_samples:
             if isinstance(data_sample, BaseDataElement):
@@ -121,8 +121,9 @@ class SurfaceMetric(BaseMetric):
                              f'shape {gt_label.shape} for image {filename or "<no img_path>"!r}')
         pred, gt = binary_masks(pred_label, gt_label, self.fg_index, self.ignore_index)
         sample_spacing = data_sample.get('spacing')
-        spacing = (self.spacing if sample_spacing is None
-                   else normalize_spacing(_to_numpy(sample_spacing)))
+        spacing = (
+            self.spacing if sample_spacing is None else normalize_spacing(
+                _to_numpy(sample_spacing)))
         scores = score_image(pred, gt, spacing, self.empty_policy, self.symmetric_asd)
         return dict(filename=filename, unit='px' if spacing is None else 'mm', **scores.as_dict())
 
@@ -148,7 +149,8 @@ class SurfaceMetric(BaseMetric):
     def _summarize(results: List[dict]) -> Dict[str, Union[float, int]]:
         """``summarize_scores`` of per-image results, Dice/IoU in percent."""
         summary = summarize_scores(
-            ImageScores(**{k: r[k] for k in ImageScores.__dataclass_fields__}) for r in results)
+            ImageScores(**{k: r[k]
+                           for k in ImageScores.__dataclass_fields__}) for r in results)
         summary['Dice'] *= 100.0
         summary['IoU'] *= 100.0
         return summary
@@ -162,26 +164,37 @@ class SurfaceMetric(BaseMetric):
             split[f'HD95_{unit}'], split[f'ASD_{unit}'] = part['HD95'], part['ASD']
         split.update({k: v for k, v in summary.items() if k not in {*split, 'HD95', 'ASD'}})
         without = [r['filename'] for r in results if r['unit'] == 'px']
-        print_log(f'SurfaceMetric: {len(without)} of {len(results)} images have no pixel '
-                  f'spacing (e.g. {", ".join(without[:3])}), the others are in mm: HD95/ASD are '
-                  'reported per unit (HD95_mm/HD95_px, ASD_mm/ASD_px), not averaged together. '
-                  'Give SurfaceMetric(spacing=...) for the images without one, or convert the '
-                  'sources with their DICOM/NIfTI headers.',
-                  logger=MMLogger.get_current_instance(), level=logging.WARNING)
+        print_log(
+            f'SurfaceMetric: {len(without)} of {len(results)} images have no pixel '
+            f'spacing (e.g. {", ".join(without[:3])}), the others are in mm: HD95/ASD are '
+            'reported per unit (HD95_mm/HD95_px, ASD_mm/ASD_px), not averaged together. '
+            'Give SurfaceMetric(spacing=...) for the images without one, or convert the '
+            'sources with their DICOM/NIfTI headers.',
+            logger=MMLogger.get_current_instance(),
+            level=logging.WARNING)
         return split
 
     def _log_table(self, summary: Dict[str, Union[float, int]], unit: str) -> None:
         """Log the means, the counts, the distance unit and the empty policy as one table."""
         table = PrettyTable()
         for key, value in summary.items():
-            header = {'Dice': 'Dice (%)', 'IoU': 'IoU (%)', 'HD95': f'HD95 ({unit})',
-                      'ASD': f'ASD ({unit})', 'HD95_mm': 'HD95 (mm)', 'ASD_mm': 'ASD (mm)',
-                      'HD95_px': 'HD95 (px)', 'ASD_px': 'ASD (px)'}.get(key, key)
+            header = {
+                'Dice': 'Dice (%)',
+                'IoU': 'IoU (%)',
+                'HD95': f'HD95 ({unit})',
+                'ASD': f'ASD ({unit})',
+                'HD95_mm': 'HD95 (mm)',
+                'ASD_mm': 'ASD (mm)',
+                'HD95_px': 'HD95 (px)',
+                'ASD_px': 'ASD (px)'
+            }.get(key, key)
             table.add_column(header, [value if isinstance(value, int) else f'{value:.2f}'])
         asd_kind = 'symmetric' if self.symmetric_asd else 'pred->gt'
         logger: MMLogger = MMLogger.get_current_instance()
-        print_log(f'surface metrics (empty_policy={self.empty_policy}, ASD {asd_kind}, '
-                  f'unit={unit}):\n{table.get_string()}', logger=logger)
+        print_log(
+            f'surface metrics (empty_policy={self.empty_policy}, ASD {asd_kind}, '
+            f'unit={unit}):\n{table.get_string()}',
+            logger=logger)
 
 
 def _to_numpy(value: Any) -> np.ndarray:
@@ -211,9 +224,13 @@ def write_per_image_csv(results: List[dict], path: str) -> None:
         writer = csv.writer(handle)
         writer.writerow(CSV_COLUMNS)
         for r in results:
-            writer.writerow([r['filename'], f"{100 * r['dice']:.4f}", f"{100 * r['iou']:.4f}",
-                             _format_distance(r['hd95']), _format_distance(r['asd']),
-                             int(r['empty_gt']), int(r['empty_pred']), r['unit']])
+            writer.writerow([
+                r['filename'], f"{100 * r['dice']:.4f}", f"{100 * r['iou']:.4f}",
+                _format_distance(r['hd95']),
+                _format_distance(r['asd']),
+                int(r['empty_gt']),
+                int(r['empty_pred']), r['unit']
+            ])
 
 
 def _format_distance(value: float) -> str:

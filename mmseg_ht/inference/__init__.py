@@ -5,5 +5,6 @@
 from .measurements import LesionMeasurement, measure_lesions
 from .predictor import ClassificationPredictor, SegmentationPredictor
 
-__all__ = ['LesionMeasurement', 'measure_lesions', 'SegmentationPredictor',
-           'ClassificationPredictor']
+__all__ = [
+    'LesionMeasurement', 'measure_lesions', 'SegmentationPredictor', 'ClassificationPredictor'
+]

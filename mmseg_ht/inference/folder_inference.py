@@ -14,7 +14,6 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from mmseg_ht.visualization.error_overlay import draw_error_overlay
-
 from .inputs import InputImage, read_input, unique_stems
 from .measurements import LesionMeasurement, Spacing, measure_lesions
 from .predictor import SegmentationPredictor
@@ -25,12 +24,12 @@ LESION_COLUMNS = ('image', 'lesion', 'area_px', 'area_mm2', 'max_diameter_mm',
                   'perpendicular_diameter_mm', 'centroid_x', 'centroid_y', 'bbox',
                   'mean_probability')
 # After the required columns (and the classifier's): pixel diameters and the spacing used.
-EXTRA_COLUMNS = ('max_diameter_px', 'perpendicular_diameter_px', 'spacing_row_mm',
-                 'spacing_col_mm', 'spacing_source', 'source_file')
+EXTRA_COLUMNS = ('max_diameter_px', 'perpendicular_diameter_px', 'spacing_row_mm', 'spacing_col_mm',
+                 'spacing_source', 'source_file')
 IMAGE_COLUMNS = ('image', 'source_file', 'frame_index', 'status', 'lesions', 'height', 'width',
                  'spacing_row_mm', 'spacing_col_mm', 'spacing_source', 'error')
-REPORT_COLUMNS = ('lesion', 'area_px', 'area_mm2', 'max_diameter_mm',
-                  'perpendicular_diameter_mm', 'max_diameter_px', 'mean_probability')
+REPORT_COLUMNS = ('lesion', 'area_px', 'area_mm2', 'max_diameter_mm', 'perpendicular_diameter_mm',
+                  'max_diameter_px', 'mean_probability')
 
 
 @dataclass
@@ -73,8 +72,11 @@ def lesion_rows(result: ImageResult) -> List[dict]:
     for lesion in result.lesions:
         row = dict(image=result.image.name, **asdict(lesion))
         row.update({f'{name}_probability': p for name, p in result.classification.items()})
-        row.update(spacing_row_mm=spacing[0], spacing_col_mm=spacing[1],
-                   spacing_source=result.spacing_source, source_file=str(result.image.path))
+        row.update(
+            spacing_row_mm=spacing[0],
+            spacing_col_mm=spacing[1],
+            spacing_source=result.spacing_source,
+            source_file=str(result.image.path))
         rows.append(row)
     return rows
 
@@ -87,8 +89,8 @@ def _overlay(image: np.ndarray, lesions: Sequence[LesionMeasurement],
     for lesion in lesions:
         position = (int(lesion.centroid_x), int(lesion.centroid_y))
         for colour, width in (((0, 0, 0), 3), ((255, 255, 255), 1)):
-            cv2.putText(canvas, str(lesion.lesion), position, cv2.FONT_HERSHEY_SIMPLEX,
-                        scale, colour, max(1, round(width * scale)), cv2.LINE_AA)
+            cv2.putText(canvas, str(lesion.lesion), position, cv2.FONT_HERSHEY_SIMPLEX, scale,
+                        colour, max(1, round(width * scale)), cv2.LINE_AA)
     return canvas
 
 
@@ -107,13 +109,16 @@ def _spacing_text(spacing: Optional[Spacing], source: str) -> str:
     return f'{spacing[0]:.4g} × {spacing[1]:.4g} mm (row × col), from {source}'
 
 
-def run_folder_inference(files: Sequence[Path], predictor: SegmentationPredictor,
-                         out_dir: Path, spacing_table: Optional[Dict[str, Spacing]] = None,
+def run_folder_inference(files: Sequence[Path],
+                         predictor: SegmentationPredictor,
+                         out_dir: Path,
+                         spacing_table: Optional[Dict[str, Spacing]] = None,
                          default_spacing: Optional[Spacing] = None,
                          mask_values: Tuple[int, int] = (0, 1),
                          classifier: Optional[Callable[[np.ndarray], Dict[str, float]]] = None,
                          title: str = 'Lesion segmentation report',
-                         notes: Sequence[str] = (), progress: bool = True) -> RunSummary:
+                         notes: Sequence[str] = (),
+                         progress: bool = True) -> RunSummary:
     """Segment every frame of ``files``; write outputs under ``out_dir`` (module doc)."""
     out_dir = Path(out_dir)
     (out_dir / 'masks').mkdir(parents=True, exist_ok=True)
@@ -125,8 +130,8 @@ def run_folder_inference(files: Sequence[Path], predictor: SegmentationPredictor
             inputs = read_input(path, stem)
         except Exception as err:  # unreadable input: record it, continue with the rest
             failures.append((str(path), str(err)))
-            image_rows.append(dict(image=stem, source_file=str(path), status='failed',
-                                   error=str(err)))
+            image_rows.append(
+                dict(image=stem, source_file=str(path), status='failed', error=str(err)))
             inputs = []
         for item in inputs:
             try:
@@ -134,28 +139,39 @@ def run_folder_inference(files: Sequence[Path], predictor: SegmentationPredictor
                 prediction = predictor(item.image)
                 lesions = measure_lesions(prediction.mask, spacing, prediction.probability)
                 scores = classifier(item.image) if classifier else {}
-                cv2.imwrite(str(out_dir / 'masks' / f'{item.name}.png'),
-                            np.where(prediction.mask > 0, mask_values[1],
-                                     mask_values[0]).astype(np.uint8))
+                cv2.imwrite(
+                    str(out_dir / 'masks' / f'{item.name}.png'),
+                    np.where(prediction.mask > 0, mask_values[1], mask_values[0]).astype(np.uint8))
                 overlay = _overlay(item.image, lesions, prediction.mask)
                 cv2.imwrite(str(out_dir / 'overlays' / f'{item.name}.png'), overlay)
             except Exception as err:  # one bad image must not end the run
                 failures.append((f'{path} ({item.name})', f'{type(err).__name__}: {err}'))
-                image_rows.append(dict(image=item.name, source_file=str(path),
-                                       frame_index=item.frame_index, status='failed',
-                                       error=f'{type(err).__name__}: {err}'))
+                image_rows.append(
+                    dict(
+                        image=item.name,
+                        source_file=str(path),
+                        frame_index=item.frame_index,
+                        status='failed',
+                        error=f'{type(err).__name__}: {err}'))
                 continue
             result = ImageResult(item, spacing, source, lesions, scores)
             results.append(result)
-            image_rows.append(dict(
-                image=item.name, source_file=str(path), frame_index=item.frame_index,
-                status='ok', lesions=len(lesions), height=item.image.shape[0],
-                width=item.image.shape[1], spacing_row_mm=(spacing or (None, None))[0],
-                spacing_col_mm=(spacing or (None, None))[1], spacing_source=source))
+            image_rows.append(
+                dict(
+                    image=item.name,
+                    source_file=str(path),
+                    frame_index=item.frame_index,
+                    status='ok',
+                    lesions=len(lesions),
+                    height=item.image.shape[0],
+                    width=item.image.shape[1],
+                    spacing_row_mm=(spacing or (None, None))[0],
+                    spacing_col_mm=(spacing or (None, None))[1],
+                    spacing_source=source))
             extra = ', '.join(f'{name}: {p:.3f}' for name, p in scores.items())
-            cards.append(image_card(item.name, str(path), item.image, overlay,
-                                    lesion_rows(result), REPORT_COLUMNS,
-                                    _spacing_text(spacing, source), extra))
+            cards.append(
+                image_card(item.name, str(path), item.image, overlay, lesion_rows(result),
+                           REPORT_COLUMNS, _spacing_text(spacing, source), extra))
         if bar is not None:
             bar.update()
     if bar is not None:

@@ -23,12 +23,12 @@ from mmseg_ht.datasets.image_io import to_bgr8
 class InputImage:
     """One 2-D image to segment, with what its file says about the pixel size."""
 
-    name: str                        # unique output stem
-    path: Path                       # the source file
+    name: str  # unique output stem
+    path: Path  # the source file
     frame_index: Optional[int]
-    image: np.ndarray                # (H, W, 3) uint8 BGR
+    image: np.ndarray  # (H, W, 3) uint8 BGR
     spacing_mm: Optional[Tuple[float, float]]
-    spacing_source: str              # medical_io's source ('none' when the file has none)
+    spacing_source: str  # medical_io's source ('none' when the file has none)
     source_format: str
 
 
@@ -85,6 +85,7 @@ def read_input(path: Path, stem: str) -> List[InputImage]:
     images = []
     for frame in frames:
         name = stem if frame.frame_index is None else f'{stem}_frame{frame.frame_index}'
-        images.append(InputImage(name, path, frame.frame_index, to_bgr8(frame.array, str(path)),
-                                 frame.spacing_mm, frame.spacing_source, frame.source_format))
+        images.append(
+            InputImage(name, path, frame.frame_index, to_bgr8(frame.array, str(path)),
+                       frame.spacing_mm, frame.spacing_source, frame.source_format))
     return images

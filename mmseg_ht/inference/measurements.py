@@ -59,8 +59,9 @@ def _corner_hull(rows: np.ndarray, cols: np.ndarray, spacing: Spacing) -> np.nda
     """Convex hull (counter-clockwise vertices, in mm) of the corners of the given pixels."""
     row_mm, col_mm = spacing
     corners = np.concatenate([
-        np.stack([(cols + dx) * col_mm, (rows + dy) * row_mm], axis=1)
-        for dx in (0.0, 1.0) for dy in (0.0, 1.0)])
+        np.stack([(cols + dx) * col_mm, (rows + dy) * row_mm], axis=1) for dx in (0.0, 1.0)
+        for dy in (0.0, 1.0)
+    ])
     corners = np.unique(corners, axis=0)
     return corners[ConvexHull(corners).vertices]
 
@@ -68,7 +69,7 @@ def _corner_hull(rows: np.ndarray, cols: np.ndarray, spacing: Spacing) -> np.nda
 def _max_feret(hull: np.ndarray) -> Tuple[float, np.ndarray]:
     """Largest vertex-to-vertex distance of a convex polygon, and its unit direction."""
     deltas = hull[:, None, :] - hull[None, :, :]
-    squared = (deltas ** 2).sum(axis=-1)
+    squared = (deltas**2).sum(axis=-1)
     i, j = np.unravel_index(int(np.argmax(squared)), squared.shape)
     length = float(np.sqrt(squared[i, j]))
     return length, deltas[i, j] / length
@@ -105,7 +106,8 @@ def diameters(rows: np.ndarray, cols: np.ndarray, spacing: Spacing) -> Tuple[flo
     return longest, _perpendicular_chord(hull, axis)
 
 
-def measure_lesions(mask: np.ndarray, spacing: Optional[Spacing] = None,
+def measure_lesions(mask: np.ndarray,
+                    spacing: Optional[Spacing] = None,
                     probability: Optional[np.ndarray] = None) -> List[LesionMeasurement]:
     """Measure every connected lesion of a 2-D mask (non-zero = lesion), largest first.
 
@@ -129,11 +131,14 @@ def measure_lesions(mask: np.ndarray, spacing: Optional[Spacing] = None,
         edge_rows, edge_cols = edge_rows + box[0].start, edge_cols + box[1].start
         longest_px, across_px = diameters(edge_rows, edge_cols, (1.0, 1.0))
         lesion = LesionMeasurement(
-            lesion=0, area_px=int(rows.size),
-            max_diameter_px=longest_px, perpendicular_diameter_px=across_px,
-            centroid_x=float(cols.mean()), centroid_y=float(rows.mean()),
-            bbox=(int(box[1].start), int(box[0].start),
-                  int(box[1].stop - box[1].start), int(box[0].stop - box[0].start)))
+            lesion=0,
+            area_px=int(rows.size),
+            max_diameter_px=longest_px,
+            perpendicular_diameter_px=across_px,
+            centroid_x=float(cols.mean()),
+            centroid_y=float(rows.mean()),
+            bbox=(int(box[1].start), int(box[0].start), int(box[1].stop - box[1].start),
+                  int(box[0].stop - box[0].start)))
         if spacing is not None:
             lesion.area_mm2 = rows.size * spacing[0] * spacing[1]
             lesion.max_diameter_mm, lesion.perpendicular_diameter_mm = diameters(

@@ -16,9 +16,8 @@ from typing import Dict, Optional, Tuple, Union
 
 import torch
 
-from .predictor import SegmentorLogits, onnx_engine
 from mmseg_ht.models.adapters.ht_layers import MultiScaleDepthwiseConv
-
+from .predictor import SegmentorLogits, onnx_engine
 from .spectral_dft import replace_fft_filters
 
 INPUT_NAME, OUTPUT_NAME = 'input', 'logits'
@@ -66,8 +65,10 @@ def _without_attention_fast_path(model: torch.nn.Module) -> None:
             module.train()
 
 
-def export_onnx(segmentor: torch.nn.Module, path: Union[str, Path],
-                input_size: Tuple[int, int] = (224, 224), opset: int = DEFAULT_OPSET,
+def export_onnx(segmentor: torch.nn.Module,
+                path: Union[str, Path],
+                input_size: Tuple[int, int] = (224, 224),
+                opset: int = DEFAULT_OPSET,
                 metadata: Optional[Dict[str, str]] = None) -> int:
     """Write ``segmentor`` as ONNX to ``path``; returns how many FFT filters became DFTs.
 
@@ -78,23 +79,35 @@ def export_onnx(segmentor: torch.nn.Module, path: Union[str, Path],
     model, replaced = exportable_copy(segmentor)
     wrapper = SegmentorLogits(model, input_size)
     example = torch.rand(1, 3, *input_size) * 255
-    options = dict(input_names=[INPUT_NAME], output_names=[OUTPUT_NAME], opset_version=opset,
-                   dynamic_axes={INPUT_NAME: {0: 'batch'}, OUTPUT_NAME: {0: 'batch'}},
-                   do_constant_folding=True,
-                   training=torch.onnx.TrainingMode.PRESERVE)  # keep the attention's mode
+    options = dict(
+        input_names=[INPUT_NAME],
+        output_names=[OUTPUT_NAME],
+        opset_version=opset,
+        dynamic_axes={
+            INPUT_NAME: {
+                0: 'batch'
+            },
+            OUTPUT_NAME: {
+                0: 'batch'
+            }
+        },
+        do_constant_folding=True,
+        training=torch.onnx.TrainingMode.PRESERVE)  # keep the attention's mode
     if 'dynamo' in inspect.signature(torch.onnx.export).parameters:
         options['dynamo'] = False  # the TorchScript exporter: also on torch 2.1
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')  # tracer and deprecation warnings
-        torch.onnx.export(wrapper, (example,), str(path), **options)
+        torch.onnx.export(wrapper, (example, ), str(path), **options)
     proto = onnx.load(str(path))
     onnx.checker.check_model(proto)
-    props = dict(input=f'float32 (N, 3, {input_size[0]}, {input_size[1]}) RGB 0..255 as given by '
-                       'the config\'s test pipeline and data preprocessor',
-                 output='float32 (N, C, H, W) class logits at the input size',
-                 spectral_filters_as_dft=str(replaced), **(metadata or {}))
+    props = dict(
+        input=f'float32 (N, 3, {input_size[0]}, {input_size[1]}) RGB 0..255 as given by '
+        'the config\'s test pipeline and data preprocessor',
+        output='float32 (N, C, H, W) class logits at the input size',
+        spectral_filters_as_dft=str(replaced),
+        **(metadata or {}))
     for key, value in props.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, str(value)

@@ -51,7 +51,8 @@ def inference_pipeline(cfg: Config) -> List[dict]:
     return [step for step in steps if step['type'] not in LABEL_LOADERS]
 
 
-def build_model(cfg: Config, checkpoint: Optional[str] = None,
+def build_model(cfg: Config,
+                checkpoint: Optional[str] = None,
                 trusted: bool = False) -> torch.nn.Module:
     """The config's model (mmseg or mmpretrain) in eval mode, ``checkpoint`` loaded strictly.
 
@@ -80,8 +81,11 @@ class SegmentorLogits(torch.nn.Module):
         self.input_size = tuple(int(v) for v in input_size)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        meta = dict(img_shape=self.input_size, ori_shape=self.input_size,
-                    pad_shape=self.input_size, padding_size=[0, 0, 0, 0])
+        meta = dict(
+            img_shape=self.input_size,
+            ori_shape=self.input_size,
+            pad_shape=self.input_size,
+            padding_size=[0, 0, 0, 0])
         return self.segmentor.inference(inputs, [meta])
 
 
@@ -95,6 +99,7 @@ def torch_engine(segmentor: torch.nn.Module) -> Engine:
             wrappers[size] = SegmentorLogits(segmentor, size).eval()
         with torch.no_grad():
             return wrappers[size](inputs)
+
     return run
 
 
@@ -104,15 +109,16 @@ def onnx_engine(path: str, threads: Optional[int] = None) -> Engine:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or torch.get_num_threads()
     session = ort.InferenceSession(str(path), options, providers=['CPUExecutionProvider'])
-    (expected,) = session.get_inputs()
+    (expected, ) = session.get_inputs()
 
     def run(inputs: torch.Tensor) -> torch.Tensor:
         shape = tuple(expected.shape[-2:])
         if tuple(inputs.shape[-2:]) != shape:
             raise ValueError(f'{path} was exported for {shape} inputs, the config\'s pipeline '
                              f'gives {tuple(inputs.shape[-2:])}: export it with this config')
-        (logits,) = session.run(None, {expected.name: inputs.float().numpy()})
+        (logits, ) = session.run(None, {expected.name: inputs.float().numpy()})
         return torch.from_numpy(logits)
+
     return run
 
 
@@ -130,15 +136,18 @@ class SegmentationPredictor:
         self.threshold = float(head.get('threshold', None) or 0.3)
 
     @classmethod
-    def from_files(cls, config: str, checkpoint: Optional[str] = None,
-                   onnx: Optional[str] = None, cfg_options: Optional[dict] = None,
+    def from_files(cls,
+                   config: str,
+                   checkpoint: Optional[str] = None,
+                   onnx: Optional[str] = None,
+                   cfg_options: Optional[dict] = None,
                    trusted: bool = False) -> 'SegmentationPredictor':
         """From a config and either a checkpoint (PyTorch) or an ONNX file."""
         if (checkpoint is None) == (onnx is None):
             raise ValueError('give either a checkpoint or an ONNX file')
         cfg = load_config(config, cfg_options)
-        engine = (onnx_engine(onnx) if onnx
-                  else torch_engine(build_model(cfg, checkpoint, trusted)))
+        engine = (
+            onnx_engine(onnx) if onnx else torch_engine(build_model(cfg, checkpoint, trusted)))
         return cls(cfg, engine)
 
     def preprocess(self, image: np.ndarray) -> torch.Tensor:
@@ -149,8 +158,8 @@ class SegmentationPredictor:
 
     def postprocess(self, logits: torch.Tensor, size: Tuple[int, int]) -> Prediction:
         """Logits (1, C, h, w) → probability and mask at ``size`` (H, W)."""
-        logits = F.interpolate(logits.float(), size=size, mode='bilinear',
-                               align_corners=self.align_corners)[0]
+        logits = F.interpolate(
+            logits.float(), size=size, mode='bilinear', align_corners=self.align_corners)[0]
         if logits.shape[0] == 1:
             probability = logits[0].sigmoid()
             mask = probability > self.threshold
@@ -169,7 +178,10 @@ class ClassificationPredictor:
     For the benign/malignant configs: ``{'benign': p, 'malignant': 1 - p}``.
     """
 
-    def __init__(self, config: str, checkpoint: str, cfg_options: Optional[dict] = None,
+    def __init__(self,
+                 config: str,
+                 checkpoint: str,
+                 cfg_options: Optional[dict] = None,
                  trusted: bool = False) -> None:
         cfg = load_config(config, cfg_options)
         if cfg.get('default_scope') != 'mmpretrain':
@@ -188,6 +200,6 @@ class ClassificationPredictor:
 
     def __call__(self, image: np.ndarray) -> Dict[str, float]:
         with torch.no_grad():
-            (sample,) = self.model.test_step(pseudo_collate([self.pipeline(dict(img=image))]))
+            (sample, ) = self.model.test_step(pseudo_collate([self.pipeline(dict(img=image))]))
         scores = sample.pred_score.float().tolist()
         return {name: float(score) for name, score in zip(self.classes, scores)}

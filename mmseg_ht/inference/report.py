@@ -31,8 +31,9 @@ def thumbnail_data_uri(image: np.ndarray, size: int = THUMBNAIL_SIZE) -> str:
     height, width = image.shape[:2]
     scale = min(1.0, size / max(height, width))
     if scale < 1.0:
-        image = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
-                           interpolation=cv2.INTER_AREA)
+        image = cv2.resize(
+            image, (max(1, round(width * scale)), max(1, round(height * scale))),
+            interpolation=cv2.INTER_AREA)
     ok, encoded = cv2.imencode('.png', image)
     if not ok:
         raise ValueError('could not encode a thumbnail as PNG')
@@ -56,12 +57,16 @@ def lesion_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
     return f'<table><tr>{head}</tr>{body}</table>'
 
 
-def image_card(name: str, source: str, image: np.ndarray, overlay: np.ndarray,
-               rows: Sequence[dict], columns: Sequence[str], spacing_text: str,
+def image_card(name: str,
+               source: str,
+               image: np.ndarray,
+               overlay: np.ndarray,
+               rows: Sequence[dict],
+               columns: Sequence[str],
+               spacing_text: str,
                extra: str = '') -> str:
     """One image's section: original and overlay thumbnails beside its lesion table."""
-    table = (lesion_table(rows, columns) if rows
-             else '<p class="note">no lesion found</p>')
+    table = (lesion_table(rows, columns) if rows else '<p class="note">no lesion found</p>')
     return (f'<div class="card" id="{html.escape(name)}">'
             f'<img alt="image {html.escape(name)}" src="{thumbnail_data_uri(image)}">'
             f'<img alt="overlay {html.escape(name)}" src="{thumbnail_data_uri(overlay)}">'
@@ -70,15 +75,20 @@ def image_card(name: str, source: str, image: np.ndarray, overlay: np.ndarray,
             f'{("<br>" + html.escape(extra)) if extra else ""}</p>{table}</div></div>')
 
 
-def write_report(path: Path, title: str, cards: List[str],
-                 failures: Sequence[tuple], notes: Optional[Sequence[str]] = None) -> Path:
+def write_report(path: Path,
+                 title: str,
+                 cards: List[str],
+                 failures: Sequence[tuple],
+                 notes: Optional[Sequence[str]] = None) -> Path:
     """Write the page: a summary, one card per image and the files that could not be read."""
     failed = ''.join(f'<li><b>{html.escape(str(p))}</b>: {html.escape(reason)}</li>'
                      for p, reason in failures)
-    parts = [f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-             f'<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>',
-             f'<h1>{html.escape(title)}</h1>',
-             f'<p>{len(cards)} image(s) segmented, {len(failures)} file(s) failed.</p>']
+    parts = [
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>',
+        f'<h1>{html.escape(title)}</h1>',
+        f'<p>{len(cards)} image(s) segmented, {len(failures)} file(s) failed.</p>'
+    ]
     parts += [f'<p class="note">{html.escape(note)}</p>' for note in notes or ()]
     if failures:
         parts.append(f'<h2 class="failed">Files that could not be read</h2>'

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Dict, Optional, Tuple
 
 from mmseg_ht.datasets.converters.medical_io import NONE
-
 from .inputs import InputImage
 from .measurements import Spacing, check_spacing
 
@@ -47,15 +46,16 @@ def read_spacing_csv(path: str) -> Dict[str, Spacing]:
     for number, row in enumerate(rows, start=2):
         where = f'{path} line {number} ({row["image"]})'
         try:
-            pair = ((row['row_mm'], row['col_mm']) if row.get('row_mm') not in (None, '')
-                    else (row['spacing_mm'], row['spacing_mm']))
+            pair = ((row['row_mm'], row['col_mm']) if row.get('row_mm') not in (None, '') else
+                    (row['spacing_mm'], row['spacing_mm']))
             table[row['image'].strip()] = check_spacing(pair, where)
         except (TypeError, ValueError) as err:
             raise ValueError(f'{where}: {err}') from err
     return table
 
 
-def resolve_spacing(image: InputImage, table: Optional[Dict[str, Spacing]] = None,
+def resolve_spacing(image: InputImage,
+                    table: Optional[Dict[str, Spacing]] = None,
                     default: Optional[Spacing] = None) -> Tuple[Optional[Spacing], str]:
     """(spacing, source) for ``image`` by the precedence in the module doc."""
     if image.spacing_mm is not None:

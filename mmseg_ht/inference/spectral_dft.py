@@ -26,19 +26,23 @@ def _dft_matrices(height: int, width: int) -> Tuple[torch.Tensor, ...]:
     m = torch.arange(height, dtype=torch.float64)
     n = torch.arange(width, dtype=torch.float64)
     bins = torch.arange(width // 2 + 1, dtype=torch.float64)
-    angle_h = 2 * math.pi * torch.outer(m, m) / height           # (k, m), symmetric
-    angle_w = 2 * math.pi * torch.outer(n, bins) / width          # (n, l)
+    angle_h = 2 * math.pi * torch.outer(m, m) / height  # (k, m), symmetric
+    angle_w = 2 * math.pi * torch.outer(n, bins) / width  # (n, l)
     scale_h, scale_w = 1 / math.sqrt(height), 1 / math.sqrt(width)
     # irfft's weights: each bin stands for itself and its conjugate, except DC and Nyquist.
-    twice = torch.full((width // 2 + 1,), 2.0, dtype=torch.float64)
+    twice = torch.full((width // 2 + 1, ), 2.0, dtype=torch.float64)
     twice[0] = 1.0
     if width % 2 == 0:
         twice[-1] = 1.0
-    return (torch.cos(angle_h) * scale_h, -torch.sin(angle_h) * scale_h,      # F_H
-            torch.cos(angle_w) * scale_w, -torch.sin(angle_w) * scale_w,      # R_W
-            torch.cos(angle_h) * scale_h, torch.sin(angle_h) * scale_h,       # G_H
-            (torch.cos(angle_w) * scale_w * twice).T,                         # C_W (l, n)
-            (torch.sin(angle_w) * scale_w * twice).T)
+    return (
+        torch.cos(angle_h) * scale_h,
+        -torch.sin(angle_h) * scale_h,  # F_H
+        torch.cos(angle_w) * scale_w,
+        -torch.sin(angle_w) * scale_w,  # R_W
+        torch.cos(angle_h) * scale_h,
+        torch.sin(angle_h) * scale_h,  # G_H
+        (torch.cos(angle_w) * scale_w * twice).T,  # C_W (l, n)
+        (torch.sin(angle_w) * scale_w * twice).T)
 
 
 class DFTFrequencyFilter(nn.Module):
@@ -57,14 +61,14 @@ class DFTFrequencyFilter(nn.Module):
             raise ValueError(f'DFTFrequencyFilter was built for a {self.grid_size} token grid, '
                              f'got {tuple(x.shape[-2:])}')
         x32 = x.float()
-        a_re, a_im = self.fh_re @ x32, self.fh_im @ x32                  # DFT along H
-        s_re = a_re @ self.rw_re - a_im @ self.rw_im                     # real DFT along W
+        a_re, a_im = self.fh_re @ x32, self.fh_im @ x32  # DFT along H
+        s_re = a_re @ self.rw_re - a_im @ self.rw_im  # real DFT along W
         s_im = a_re @ self.rw_im + a_im @ self.rw_re
         kernel = self.weight.float()
-        s_re, s_im = s_re * kernel, s_im * kernel                        # the filter K
-        z_re = self.gh_re @ s_re - self.gh_im @ s_im                     # inverse along H
+        s_re, s_im = s_re * kernel, s_im * kernel  # the filter K
+        z_re = self.gh_re @ s_re - self.gh_im @ s_im  # inverse along H
         z_im = self.gh_re @ s_im + self.gh_im @ s_re
-        return (z_re @ self.cw_re - z_im @ self.cw_im).to(x.dtype)       # Hermitian inverse along W
+        return (z_re @ self.cw_re - z_im @ self.cw_im).to(x.dtype)  # Hermitian inverse along W
 
 
 def replace_fft_filters(model: nn.Module) -> int:

@@ -20,10 +20,10 @@ OFFLINE_SWITCHES = {'HF_HUB_OFFLINE': '1', 'TRANSFORMERS_OFFLINE': '1'}
 DEFAULT_HF_SOURCE = 'microsoft/BiomedNLP-BiomedBERT-base-uncased-abstract'
 # (accepted names, what it is): the folder needs one file of each entry.
 REQUIRED_FILES: Tuple[Tuple[Tuple[str, ...], str], ...] = (
-    (('config.json',), 'the BERT architecture'),
+    (('config.json', ), 'the BERT architecture'),
     (('vocab.txt', 'tokenizer.json'), 'the WordPiece vocabulary'),
 )
-RECOMMENDED_FILES = ('tokenizer_config.json',)  # lower-casing, special tokens
+RECOMMENDED_FILES = ('tokenizer_config.json', )  # lower-casing, special tokens
 FOLDER_WEIGHT_FILES = ('model.safetensors', 'pytorch_model.bin')
 POSITION_IDS = 'transformer.embeddings.position_ids'  # a buffer older transformers saved
 MEDICAL_INSTALL = 'pip install -e ".[medical]"  (or: pip install -r requirements/medical.txt)'
@@ -86,18 +86,20 @@ def check_text_model_folder(folder: Optional[Union[str, Path]],
         raise TextModelFolderError('no local text model folder given. ' + folder_help(None, source))
     path = Path(folder).expanduser().resolve()
     if not path.is_dir():
-        raise TextModelFolderError(f'text model folder not found: {path}. '
-                                   + folder_help(path, source))
-    missing = [' or '.join(names) for names, _ in REQUIRED_FILES
-               if not any((path / name).is_file() for name in names)]
+        raise TextModelFolderError(f'text model folder not found: {path}. ' +
+                                   folder_help(path, source))
+    missing = [
+        ' or '.join(names) for names, _ in REQUIRED_FILES
+        if not any((path / name).is_file() for name in names)
+    ]
     if missing:
-        raise TextModelFolderError(f'{path} lacks {", ".join(missing)}. '
-                                   + folder_help(path, source))
+        raise TextModelFolderError(f'{path} lacks {", ".join(missing)}. ' +
+                                   folder_help(path, source))
     try:
         config = json.loads((path / 'config.json').read_text(encoding='utf-8'))
     except (OSError, ValueError) as err:
-        raise TextModelFolderError(f'{path / "config.json"}: not a readable JSON file ({err}). '
-                                   + folder_help(path, source)) from err
+        raise TextModelFolderError(f'{path / "config.json"}: not a readable JSON file ({err}). ' +
+                                   folder_help(path, source)) from err
     if not isinstance(config, dict) or 'model_type' not in config:
         raise TextModelFolderError(f'{path / "config.json"} has no "model_type": not a Hugging '
                                    'Face model config. ' + folder_help(path, source))
@@ -123,8 +125,8 @@ def build_hf_text_tower(embed_dim: int, text_cfg: Dict, folder: Optional[Union[s
     if context_length > max_positions:
         raise ValueError(f'{path / "config.json"}: max_position_embeddings={max_positions} is '
                          f'shorter than the tower\'s context_length={context_length}')
-    local_cfg = dict(text_cfg, hf_model_name=str(path), hf_tokenizer_name=str(path),
-                     hf_model_pretrained=False)
+    local_cfg = dict(
+        text_cfg, hf_model_name=str(path), hf_tokenizer_name=str(path), hf_model_pretrained=False)
     tower = _build_text_tower(embed_dim, local_cfg)
     tokenizer = HFTokenizer(str(path), context_length=context_length, local_files_only=True)
     return tower, tokenizer, path
@@ -188,4 +190,3 @@ def folder_text_weights(folder: Path) -> Optional[Tuple[Path, Dict[str, torch.Te
         weights = {k[len('bert.'):]: v for k, v in weights.items() if k.startswith('bert.')}
     weights = {f'transformer.{k}': v for k, v in weights.items() if not k.startswith('pooler.')}
     return path, _drop_position_ids(weights, POSITION_IDS, path)
-

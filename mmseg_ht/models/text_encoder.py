@@ -66,8 +66,11 @@ class OpenCLIPTextEncoder(AdaptedTower):
 
     tower_kind = 'text'
 
-    def __init__(self, arch: ArchSpec = 'ViT-B-16-quickgelu', pretrained: Optional[str] = None,
-                 adapter: Optional[Dict] = None, text_model_dir: Optional[str] = None,
+    def __init__(self,
+                 arch: ArchSpec = 'ViT-B-16-quickgelu',
+                 pretrained: Optional[str] = None,
+                 adapter: Optional[Dict] = None,
+                 text_model_dir: Optional[str] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         config = resolve_model_config(arch)
@@ -90,8 +93,10 @@ class OpenCLIPTextEncoder(AdaptedTower):
             MMLogger.get_current_instance().warning('OpenCLIPTextEncoder: no pretrained weights; '
                                                     'the text tower is randomly initialised.')
         self.freeze_tower()
-        self.attach_adapters(adapter, dict(dim=hf.text_width(self.tower), num_prefix_tokens=0),
-                             output_adapters=False)
+        self.attach_adapters(
+            adapter,
+            dict(dim=hf.text_width(self.tower), num_prefix_tokens=0),
+            output_adapters=False)
         if adapter:
             log_parameter_report(self)
 
@@ -123,8 +128,10 @@ class OpenCLIPTextEncoder(AdaptedTower):
         if found is None:
             return False
         path, bert = found
-        projection = {k: v for k, v in self.tower.state_dict().items()
-                      if not k.startswith('transformer.')}
+        projection = {
+            k: v
+            for k, v in self.tower.state_dict().items() if not k.startswith('transformer.')
+        }
         self._check_and_load(dict(bert, **projection), str(path), 'BERT weights')
         MMLogger.get_current_instance().warning(
             f'OpenCLIPTextEncoder: BERT weights from {path}; the text projection is randomly '

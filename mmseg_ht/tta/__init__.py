@@ -11,5 +11,7 @@ from .objective import class_shares, tta_loss
 from .parameters import select_tta_parameters
 from .safeguard import CollapseGuard
 
-__all__ = ['CollapseGuard', 'TTAReport', 'TestTimeAdapter', 'class_shares',
-           'select_tta_parameters', 'tta_loss']
+__all__ = [
+    'CollapseGuard', 'TTAReport', 'TestTimeAdapter', 'class_shares', 'select_tta_parameters',
+    'tta_loss'
+]

@@ -48,9 +48,15 @@ class TestTimeAdapter:
         adapters, norms: which parameter groups adapt.
     """
 
-    def __init__(self, steps: int = 10, lr: float = 1e-4, flip_weight: float = 1.0,
-                 band: float = 2.0, slack: float = 0.02, monitor_batches: int = 2,
-                 adapters: bool = True, norms: bool = True) -> None:
+    def __init__(self,
+                 steps: int = 10,
+                 lr: float = 1e-4,
+                 flip_weight: float = 1.0,
+                 band: float = 2.0,
+                 slack: float = 0.02,
+                 monitor_batches: int = 2,
+                 adapters: bool = True,
+                 norms: bool = True) -> None:
         if steps < 1 or lr <= 0 or monitor_batches < 1:
             raise ValueError('TTA needs steps >= 1, lr > 0 and monitor_batches >= 1')
         self.steps, self.lr, self.flip_weight = int(steps), float(lr), float(flip_weight)
@@ -77,8 +83,10 @@ class TestTimeAdapter:
             raise ValueError('test-time adaptation got an empty target loader')
         shares, before = self._statistics(model, monitor)
         self.guard.set_reference(shares)
-        report = TTAReport(num_parameters=sum(p.numel() for p in params.values()),
-                           entropy_before=before, shares_before=shares.tolist())
+        report = TTAReport(
+            num_parameters=sum(p.numel() for p in params.values()),
+            entropy_before=before,
+            shares_before=shares.tolist())
         try:
             for batch in islice(cycle(loader), self.steps):
                 saved = {n: p.detach().clone() for n, p in params.items()}

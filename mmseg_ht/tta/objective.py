@@ -18,7 +18,8 @@ def entropy(probabilities: torch.Tensor) -> torch.Tensor:
     return -(probabilities * probabilities.clamp_min(1e-8).log()).sum(1).mean()
 
 
-def tta_loss(logits: torch.Tensor, flipped: torch.Tensor,
+def tta_loss(logits: torch.Tensor,
+             flipped: torch.Tensor,
              flip_weight: float = 1.0) -> Tuple[torch.Tensor, torch.Tensor]:
     """Entropy of both views + ``flip_weight`` x squared difference of their probabilities.
 

@@ -12,7 +12,8 @@ def is_adapter_name(name: str) -> bool:
     return name.startswith('adapters.') or '.adapters.' in name or '.lora_' in name
 
 
-def select_tta_parameters(model: nn.Module, adapters: bool = True,
+def select_tta_parameters(model: nn.Module,
+                          adapters: bool = True,
                           norms: bool = True) -> Dict[str, nn.Parameter]:
     """Adapter and/or normalisation-layer affine parameters of ``model``, by full name.
 

@@ -30,8 +30,10 @@ class CollapseGuard:
         """(low, high) share allowed for every class."""
         if self.reference is None:
             raise RuntimeError('CollapseGuard.set_reference must be called first')
-        return [(max(0.0, float(r) / self.band - self.slack),
-                 min(1.0, float(r) * self.band + self.slack)) for r in self.reference]
+        return [(max(0.0,
+                     float(r) / self.band - self.slack), min(1.0,
+                                                             float(r) * self.band + self.slack))
+                for r in self.reference]
 
     def check(self, shares: torch.Tensor) -> Optional[str]:
         """None while every share is within its band, else a sentence naming the class."""

@@ -9,7 +9,8 @@ from .safe_load import (UnsafeWeightsError, WeightsFormatError, load_state_dict_
                         read_torch_state_dict, save_state_dict_safely)
 from .state_dicts import check_fits, count_parameters, describe_mismatch
 
-__all__ = ['UnsafeWeightsError', 'WeightsFormatError', 'check_fits', 'count_parameters',
-           'describe_mismatch',
-           'list_names', 'load_state_dict_safely', 'read_torch_state_dict',
-           'save_state_dict_safely', 'warn_random_init']
+__all__ = [
+    'UnsafeWeightsError', 'WeightsFormatError', 'check_fits', 'count_parameters',
+    'describe_mismatch', 'list_names', 'load_state_dict_safely', 'read_torch_state_dict',
+    'save_state_dict_safely', 'warn_random_init'
+]

@@ -21,7 +21,11 @@ def list_names(names: Iterable, limit: int = 5, sep: str = ', ', sort: bool = Tr
     return sep.join(items[:limit]) + (f'{sep}... and {more} more' if more > 0 else '')
 
 
-def warn_random_init(who: str, config_key: str, what: str, consequence: str, remedy: str,
+def warn_random_init(who: str,
+                     config_key: str,
+                     what: str,
+                     consequence: str,
+                     remedy: str,
                      stacklevel: int = 2) -> None:
     """Log a loud banner and raise a ``UserWarning``: ``what`` of ``who`` has no weights.
 
@@ -39,5 +43,5 @@ def warn_random_init(who: str, config_key: str, what: str, consequence: str, rem
             f'{what[1:]} is RANDOMLY INITIALISED. {consequence} {remedy}')
     MMLogger.get_current_instance().warning(
         f'\n{rule}\n{textwrap.fill(text, BANNER_WIDTH)}\n{rule}')
-    warnings.warn(f'{who}: {what} randomly initialised (no pretrained weights)',
-                  stacklevel=stacklevel + 1)
+    warnings.warn(
+        f'{who}: {what} randomly initialised (no pretrained weights)', stacklevel=stacklevel + 1)

@@ -33,8 +33,8 @@ def _is_torchscript_archive(path: Path) -> bool:
         return any('/code/' in name for name in archive.namelist())
 
 
-def _unwrap_state_dict(obj: object, path: Path, what: str,
-                       error: Type[Exception], hint: str) -> Dict[str, torch.Tensor]:
+def _unwrap_state_dict(obj: object, path: Path, what: str, error: Type[Exception],
+                       hint: str) -> Dict[str, torch.Tensor]:
     """The tensor state dict inside common checkpoint wrappers, ``module.`` prefixes removed.
 
     The prefix of DataParallel/DDP models is stripped key by key, as mmengine's
@@ -44,24 +44,29 @@ def _unwrap_state_dict(obj: object, path: Path, what: str,
         if isinstance(obj, Mapping) and isinstance(obj.get(key), Mapping):
             obj = obj[key]
             break
-    tensors = ({k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
-               if isinstance(obj, Mapping) else {})
+    tensors = ({
+        k: v
+        for k, v in obj.items() if isinstance(v, torch.Tensor)
+    } if isinstance(obj, Mapping) else {})
     if not tensors:
         found = 'a mapping without tensors' if isinstance(obj, Mapping) else type(obj).__name__
-        raise error(f'{path}: not a {what} (no state dict of tensors inside; found {found}).'
-                    + hint)
+        raise error(f'{path}: not a {what} (no state dict of tensors inside; found {found}).' +
+                    hint)
     return {re.sub(r'^module\.', '', k): v for k, v in tensors.items()}
 
 
 def is_refusal(error: Exception) -> bool:
     """Whether ``torch.load(weights_only=True)`` failed because the pickle needs other objects."""
     text = str(error)
-    return isinstance(error, pickle.UnpicklingError) and (
-        'weights_only' in text or 'Weights only load failed' in text
-        or 'Unsupported global' in text)
+    return isinstance(error, pickle.UnpicklingError) and ('weights_only' in text
+                                                          or 'Weights only load failed' in text
+                                                          or 'Unsupported global' in text)
 
 
-def torch_load_plain(path: Path, remedy: str, trusted: bool = False, mmap: bool = False,
+def torch_load_plain(path: Path,
+                     remedy: str,
+                     trusted: bool = False,
+                     mmap: bool = False,
                      map_location: Any = 'cpu') -> Any:
     """``torch.load`` of plain data only (unless ``trusted``), on every supported torch.
 
@@ -77,8 +82,8 @@ def torch_load_plain(path: Path, remedy: str, trusted: bool = False, mmap: bool 
             f'loading one can run its code. {remedy}')
     try:
         if mmap and zipfile.is_zipfile(path):  # legacy (non-zip) torch files cannot be mapped
-            return torch.load(str(path), map_location=map_location, weights_only=not trusted,
-                              mmap=True)
+            return torch.load(
+                str(path), map_location=map_location, weights_only=not trusted, mmap=True)
         return torch.load(str(path), map_location=map_location, weights_only=not trusted)
     except pickle.UnpicklingError as err:
         if not is_refusal(err):
@@ -88,8 +93,11 @@ def torch_load_plain(path: Path, remedy: str, trusted: bool = False, mmap: bool 
             f'and plain data, and unpickling them could run arbitrary code. {remedy}') from err
 
 
-def read_torch_state_dict(path: PathLike, remedy: str, trusted: bool = False,
-                          mmap: bool = False, what: str = 'weights file',
+def read_torch_state_dict(path: PathLike,
+                          remedy: str,
+                          trusted: bool = False,
+                          mmap: bool = False,
+                          what: str = 'weights file',
                           error: Type[Exception] = WeightsFormatError,
                           hint: str = '') -> Dict[str, torch.Tensor]:
     """The tensor state dict of a torch file, read by ``torch_load_plain``.
@@ -105,8 +113,7 @@ def read_torch_state_dict(path: PathLike, remedy: str, trusted: bool = False,
     except UnsafeWeightsError:
         raise
     except Exception as err:  # torch raises UnpicklingError, RuntimeError, EOFError, zip errors
-        raise error(f'{path}: not a readable {what} ({type(err).__name__}: {err}).'
-                    + hint) from err
+        raise error(f'{path}: not a readable {what} ({type(err).__name__}: {err}).' + hint) from err
     return _unwrap_state_dict(obj, path, what, error, hint)
 
 
@@ -119,21 +126,23 @@ def load_state_dict_safely(path: PathLike) -> Dict[str, torch.Tensor]:
     """
     path = Path(path).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(
-            f'weights file not found: {path}. Give the path of a local file '
-            '(weights are never downloaded at run time).')
+        raise FileNotFoundError(f'weights file not found: {path}. Give the path of a local file '
+                                '(weights are never downloaded at run time).')
     if path.suffix == '.safetensors':
         from safetensors.torch import load_file
-        return _unwrap_state_dict(load_file(str(path), device='cpu'), path, 'weights file',
-                                  WeightsFormatError, '')
+        return _unwrap_state_dict(
+            load_file(str(path), device='cpu'), path, 'weights file', WeightsFormatError, '')
     if _is_torchscript_archive(path):
-        return _unwrap_state_dict(torch.jit.load(str(path), map_location='cpu').state_dict(),
-                                  path, 'weights file', WeightsFormatError, '')
-    return read_torch_state_dict(path, 'Convert it to a plain state dict or safetensors on a '
-                                       'machine you trust (see README, "Troubleshooting").')
+        return _unwrap_state_dict(
+            torch.jit.load(str(path), map_location='cpu').state_dict(), path, 'weights file',
+            WeightsFormatError, '')
+    return read_torch_state_dict(
+        path, 'Convert it to a plain state dict or safetensors on a '
+        'machine you trust (see README, "Troubleshooting").')
 
 
-def save_state_dict_safely(state_dict: Mapping, path: PathLike,
+def save_state_dict_safely(state_dict: Mapping,
+                           path: PathLike,
                            metadata: Union[Dict[str, str], None] = None) -> Path:
     """Write a tensor state dict as safetensors (contiguous CPU copies)."""
     from safetensors.torch import save_file

@@ -15,9 +15,10 @@ def describe_mismatch(expected: Mapping[str, torch.Tensor],
     """
     missing = sorted(set(expected) - set(given))
     unexpected = sorted(set(given) - set(expected))
-    wrong_shape = [f'{k} {tuple(given[k].shape)} vs {tuple(v.shape)}'
-                   for k, v in expected.items()
-                   if k in given and given[k].shape != v.shape]
+    wrong_shape = [
+        f'{k} {tuple(given[k].shape)} vs {tuple(v.shape)}' for k, v in expected.items()
+        if k in given and given[k].shape != v.shape
+    ]
     problems = []
     if missing:
         problems.append(f'{len(missing)} missing keys: {list_names(missing, sort=False)}')
@@ -29,8 +30,11 @@ def describe_mismatch(expected: Mapping[str, torch.Tensor],
     return problems
 
 
-def check_fits(expected: Mapping[str, torch.Tensor], given: Mapping[str, torch.Tensor],
-               error: Type[Exception], what: str, remedy: str = '') -> None:
+def check_fits(expected: Mapping[str, torch.Tensor],
+               given: Mapping[str, torch.Tensor],
+               error: Type[Exception],
+               what: str,
+               remedy: str = '') -> None:
     """Raise ``error`` unless ``given`` fits ``expected`` key for key and shape for shape.
 
     The message reads ``'<what>: <differences>. <remedy>'``: ``what`` names the file

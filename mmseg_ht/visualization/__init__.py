@@ -3,5 +3,7 @@ from .error_overlay import (FN_COLOUR, FP_COLOUR, GT_OUTLINE_COLOUR, PRED_COLOUR
                             dice_score, draw_error_overlay, legend_height)
 from .seg_visualizer import ContiguousSegLocalVisualizer
 
-__all__ = ['ContiguousSegLocalVisualizer', 'draw_error_overlay', 'dice_score', 'legend_height',
-           'TP_COLOUR', 'FP_COLOUR', 'FN_COLOUR', 'GT_OUTLINE_COLOUR', 'PRED_COLOUR']
+__all__ = [
+    'ContiguousSegLocalVisualizer', 'draw_error_overlay', 'dice_score', 'legend_height',
+    'TP_COLOUR', 'FP_COLOUR', 'FN_COLOUR', 'GT_OUTLINE_COLOUR', 'PRED_COLOUR'
+]

@@ -128,8 +128,11 @@ def _legend_strip(width: int, entries: Sequence[Tuple[str, Colour, bool]], text:
     return strip
 
 
-def draw_error_overlay(image: np.ndarray, pred: np.ndarray, gt: Optional[np.ndarray] = None,
-                       alpha: float = 0.45, legend: bool = True) -> np.ndarray:
+def draw_error_overlay(image: np.ndarray,
+                       pred: np.ndarray,
+                       gt: Optional[np.ndarray] = None,
+                       alpha: float = 0.45,
+                       legend: bool = True) -> np.ndarray:
     """Colour TP / FP / FN pixels of a binary prediction over an 8-bit grey or BGR image.
 
     Without ``gt`` only the prediction is tinted. Outlines of GT and prediction keep the

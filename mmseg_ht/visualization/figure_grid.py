@@ -101,8 +101,8 @@ def fit_square(array: np.ndarray, size: int, is_mask: bool = False) -> np.ndarra
         mask = (array != 0).astype(np.uint8)
         return cv2.resize(mask, (size, size), interpolation=cv2.INTER_NEAREST)
     shrinking = array.shape[0] > size or array.shape[1] > size
-    return cv2.resize(array, (size, size),
-                      interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    return cv2.resize(
+        array, (size, size), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
 
 
 def _fitted_scale(text: str, max_width: int, max_height: int, thickness: int = 1) -> float:
@@ -111,7 +111,10 @@ def _fitted_scale(text: str, max_width: int, max_height: int, thickness: int = 1
     return max(0.2, min(1.0, max_width / max(width, 1), max_height / max(height, 1)))
 
 
-def text_cell(text: str, width: int, height: int, colour: Colour = TEXT_COLOUR,
+def text_cell(text: str,
+              width: int,
+              height: int,
+              colour: Colour = TEXT_COLOUR,
               background: Colour = BACKGROUND) -> np.ndarray:
     """``height`` x ``width`` BGR strip with ``text`` centred, shrunk to fit."""
     cell = np.full((height, width, 3), background, dtype=np.uint8)
@@ -155,7 +158,10 @@ def dice_tag(cell: np.ndarray, dice: float) -> np.ndarray:
     return cell
 
 
-def method_cell(image: np.ndarray, gt: np.ndarray, pred: np.ndarray, size: int,
+def method_cell(image: np.ndarray,
+                gt: np.ndarray,
+                pred: np.ndarray,
+                size: int,
                 show_dice: bool = True) -> np.ndarray:
     """TP / FP / FN overlay of ``pred`` against ``gt`` on ``image``, as a square cell.
 
@@ -165,8 +171,11 @@ def method_cell(image: np.ndarray, gt: np.ndarray, pred: np.ndarray, size: int,
     if np.shape(pred)[:2] != np.shape(gt)[:2]:
         raise ValueError(f'prediction {np.shape(pred)} and ground truth {np.shape(gt)} '
                          'differ in size')
-    cell = draw_error_overlay(image_cell(image, size), fit_square(pred, size, is_mask=True),
-                              fit_square(gt, size, is_mask=True), legend=False)
+    cell = draw_error_overlay(
+        image_cell(image, size),
+        fit_square(pred, size, is_mask=True),
+        fit_square(gt, size, is_mask=True),
+        legend=False)
     return dice_tag(cell, dice_score(pred, gt)) if show_dice else cell
 
 
@@ -180,8 +189,10 @@ def colour_legend_row(width: int, height: int) -> np.ndarray:
     swatch, gap = max(6, int(height * 0.6)), max(3, height // 4)
     fixed = len(entries) * (swatch + 2 * gap) + gap
     words = sum(cv2.getTextSize(label, _FONT, 1.0, 1)[0][0] for label, _, _ in entries)
-    scale = max(0.2, min(height * 0.5 / cv2.getTextSize('Ag', _FONT, 1.0, 1)[0][1],
-                         (width - fixed) / max(words, 1)))
+    scale = max(
+        0.2,
+        min(height * 0.5 / cv2.getTextSize('Ag', _FONT, 1.0, 1)[0][1],
+            (width - fixed) / max(words, 1)))
     text_h = cv2.getTextSize('Ag', _FONT, scale, 1)[0][1]
     top, baseline, x = (height - swatch) // 2, (height + text_h) // 2, gap
     for label, colour, is_outline in entries:
@@ -196,9 +207,12 @@ def colour_legend_row(width: int, height: int) -> np.ndarray:
     return row
 
 
-def compose_grid(images: Sequence[np.ndarray], ground_truths: Sequence[np.ndarray],
-                 predictions: Sequence[Sequence[np.ndarray]], method_labels: Sequence[str],
-                 cell_size: int = 160, show_dice: bool = True) -> np.ndarray:
+def compose_grid(images: Sequence[np.ndarray],
+                 ground_truths: Sequence[np.ndarray],
+                 predictions: Sequence[Sequence[np.ndarray]],
+                 method_labels: Sequence[str],
+                 cell_size: int = 160,
+                 show_dice: bool = True) -> np.ndarray:
     """The qualitative figure as one BGR uint8 array (geometry: :class:`GridLayout`).
 
     Args:
@@ -226,10 +240,14 @@ def compose_grid(images: Sequence[np.ndarray], ground_truths: Sequence[np.ndarra
         canvas[:layout.label_height, x:x + cell_size] = text_cell(title, cell_size,
                                                                   layout.label_height)
     for row in range(rows):
-        cells = [image_cell(images[row], cell_size), ground_truth_cell(ground_truths[row],
-                                                                       cell_size)]
-        cells += [method_cell(images[row], ground_truths[row], masks[row], cell_size, show_dice)
-                  for masks in predictions]
+        cells = [
+            image_cell(images[row], cell_size),
+            ground_truth_cell(ground_truths[row], cell_size)
+        ]
+        cells += [
+            method_cell(images[row], ground_truths[row], masks[row], cell_size, show_dice)
+            for masks in predictions
+        ]
         for column, cell in enumerate(cells):
             y, x = layout.cell_origin(row, column)
             canvas[y:y + cell_size, x:x + cell_size] = cell
@@ -255,8 +273,8 @@ class RunRecord:
 
     def prediction_stems(self) -> List[str]:
         """Sorted stems of the ``*.png`` masks in the predictions folder."""
-        return sorted(osp.splitext(name)[0] for name in os.listdir(self.predictions)
-                      if name.endswith('.png'))
+        return sorted(
+            osp.splitext(name)[0] for name in os.listdir(self.predictions) if name.endswith('.png'))
 
     def image_path(self, stem: str) -> str:
         """Test image of ``stem`` (a prediction is named after its image minus the extension)."""
@@ -306,13 +324,14 @@ def load_run(work_dir: str, label: Optional[str] = None) -> RunRecord:
         raise GridInputError(
             f'{path} names no test image/mask folders ("data.img_dir"/"data.ann_dir"); the '
             'grid needs a segmentation run tested by tools/test.py (re-run it to record them).')
-    run = RunRecord(work_dir=work_dir,
-                    label=label if label is not None else default_label(
-                        record.get('experiment') or {}),
-                    img_dir=data['img_dir'], ann_dir=data['ann_dir'],
-                    img_suffix=data.get('img_suffix') or '.png',
-                    seg_map_suffix=data.get('seg_map_suffix') or '.png',
-                    predictions=record['predictions'])
+    run = RunRecord(
+        work_dir=work_dir,
+        label=label if label is not None else default_label(record.get('experiment') or {}),
+        img_dir=data['img_dir'],
+        ann_dir=data['ann_dir'],
+        img_suffix=data.get('img_suffix') or '.png',
+        seg_map_suffix=data.get('seg_map_suffix') or '.png',
+        predictions=record['predictions'])
     for name, folder in (('predictions', run.predictions), ('data.img_dir', run.img_dir),
                          ('data.ann_dir', run.ann_dir)):
         if not osp.isdir(folder):
@@ -325,6 +344,7 @@ def load_run(work_dir: str, label: Optional[str] = None) -> RunRecord:
 
 def check_same_dataset(runs: Sequence[RunRecord]) -> None:
     """Error unless every run was tested on the same image and mask folders."""
+
     def key(run: RunRecord) -> Tuple[str, str]:
         return osp.normpath(osp.abspath(run.img_dir)), osp.normpath(osp.abspath(run.ann_dir))
 
@@ -347,7 +367,8 @@ def spread_evenly(stems: Sequence[str], count: int) -> List[str]:
     return [stems[round(i * (len(stems) - 1) / (count - 1))] for i in range(count)]
 
 
-def select_stems(runs: Sequence[RunRecord], images: Optional[Sequence[str]] = None,
+def select_stems(runs: Sequence[RunRecord],
+                 images: Optional[Sequence[str]] = None,
                  num_images: int = 4) -> List[str]:
     """The rows' image stems: ``images`` (checked against every predictions folder), or
     ``num_images`` stems predicted by every run, spread evenly over the sorted list."""
@@ -382,8 +403,9 @@ def _read(path: str, flags: int, what: str, stem: str) -> np.ndarray:
     return array
 
 
-def load_grid_rows(runs: Sequence[RunRecord], stems: Sequence[str]
-                   ) -> Tuple[List[np.ndarray], List[np.ndarray], List[List[np.ndarray]]]:
+def load_grid_rows(
+        runs: Sequence[RunRecord],
+        stems: Sequence[str]) -> Tuple[List[np.ndarray], List[np.ndarray], List[List[np.ndarray]]]:
     """(images, ground truths, predictions[method][row]) of ``stems``; image and GT paths come
     from the first run. Predictions must have the ground truth's size."""
     images, gts = [], []

@@ -66,8 +66,9 @@ def find_scalar_logs(work_dir: str) -> List[str]:
     own = osp.join(work_dir, 'vis_data', SCALARS_FILE)
     if osp.isfile(own):
         return [own]
-    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', SCALARS_FILE)),
-                  key=lambda path: osp.basename(osp.dirname(osp.dirname(path))))
+    logs = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', SCALARS_FILE)),
+        key=lambda path: osp.basename(osp.dirname(osp.dirname(path))))
     if not logs:
         raise CurveInputError(
             f'no {osp.join(work_dir, "<timestamp>", "vis_data", SCALARS_FILE)} found: {work_dir} '
@@ -97,8 +98,7 @@ def read_scalars(path: str) -> List[Dict]:
 
 def _is_number(value) -> bool:
     """Finite int/float (not bool): what a curve can plot."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(
-        value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def logged_keys(records: Sequence[Dict]) -> Tuple[List[str], List[str]]:
@@ -195,8 +195,7 @@ def default_keys(runs: Sequence[RunLog]) -> List[str]:
 
 def collect_curves(runs: Sequence[RunLog], keys: Sequence[str]) -> List[Dict[str, Curve]]:
     """Per run, ``key -> Curve`` for the keys it logged; error if a key was logged by no run."""
-    curves = [{key: curve for key in keys if (curve := run.curve(key)) is not None}
-              for run in runs]
+    curves = [{key: curve for key in keys if (curve := run.curve(key)) is not None} for run in runs]
     for key in keys:
         if not any(key in run_curves for run_curves in curves):
             train_keys, val_keys = all_keys(runs)
@@ -235,8 +234,8 @@ def plot_curves(curves: Sequence[Dict[str, Curve]], labels: Sequence[str], keys:
             if curve is None:
                 continue
             marker = dict(marker='o', markersize=3) if curve.source == 'val' else {}
-            axis.plot(curve.steps, curve.values, label=label, color=f'C{index}', linewidth=1.2,
-                      **marker)
+            axis.plot(
+                curve.steps, curve.values, label=label, color=f'C{index}', linewidth=1.2, **marker)
         axis.set_title(key)
         axis.set_xlabel('iteration')
         axis.grid(True, alpha=0.3)

@@ -18,7 +18,9 @@ SPLIT_SIZES = {'train': 16, 'val': 4, 'test': 12}
 CLASSES = ('benign', 'malignant')
 
 
-def stripe_image(rng: np.random.Generator, label: str, size: int = 224,
+def stripe_image(rng: np.random.Generator,
+                 label: str,
+                 size: int = 224,
                  brightness: bool = False) -> np.ndarray:
     """Gray uint8 stripes: horizontal for benign, vertical for malignant, plus noise.
 
@@ -31,8 +33,8 @@ def stripe_image(rng: np.random.Generator, label: str, size: int = 224,
     wave = 0.5 + 0.5 * np.sin(2 * np.pi * axis / period + phase)
     image = np.repeat(wave[:, None], size, 1) if label == 'benign' else np.repeat(
         wave[None, :], size, 0)
-    low, span = (20, 80) if brightness and label == 'benign' else (
-        (140, 100) if brightness else (40, 160))
+    low, span = (20, 80) if brightness and label == 'benign' else ((140, 100) if brightness else
+                                                                   (40, 160))
     image = low + span * image + rng.normal(0, 15, (size, size))
     return np.clip(image, 0, 255).astype(np.uint8)
 

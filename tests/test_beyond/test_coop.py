@@ -36,16 +36,20 @@ def test_k_shot_sampling_is_seeded_nested_and_per_class():
 
 
 def tiny_options(weights):
-    return [f'model.backbone.arch={TINY}', f'model.text_encoder.arch={TINY}',
-            f'model.backbone.pretrained={weights}', f'model.text_encoder.pretrained={weights}',
-            'model.n_ctx=4', *FAST_LOADERS]
+    return [
+        f'model.backbone.arch={TINY}', f'model.text_encoder.arch={TINY}',
+        f'model.backbone.pretrained={weights}', f'model.text_encoder.pretrained={weights}',
+        'model.n_ctx=4', *FAST_LOADERS
+    ]
 
 
 def test_accuracy(config_options, data_root, monkeypatch, work_dir, checkpoint=None):
     """Accuracy of the CoOp config on the test split (untrained context without a checkpoint)."""
     monkeypatch.setenv('DATA_ROOT', str(data_root))
-    options = {k: DictAction._parse_iterable(v)
-               for k, v in (o.split('=', 1) for o in config_options)}
+    options = {
+        k: DictAction._parse_iterable(v)
+        for k, v in (o.split('=', 1) for o in config_options)
+    }
     cfg = without_training(load_config(CONFIG, options, str(work_dir)))
     cfg.load_from = checkpoint
     return Runner.from_cfg(cfg).test()['cls/accuracy']
@@ -55,24 +59,41 @@ test_accuracy.__test__ = False  # a helper, not a test
 
 
 def test_coop_learns_the_context_and_saves_it(bright_stripes_root, tiny_clip_weights, tmp_path,
-                                               monkeypatch):
+                                              monkeypatch):
     options = tiny_options(tiny_clip_weights)
     work_dir = tmp_path / 'train'
     run_tool_in_process(
-        'tools/train.py', CONFIG, '--work-dir', str(work_dir), '--cfg-options', *options,
-        'train_dataloader.dataset.shots=4', 'train_dataloader.batch_size=8',
-        'train_cfg.max_iters=30', 'train_cfg.val_interval=30', 'optim_wrapper.optimizer.lr=0.05',
-        'default_hooks.checkpoint.interval=30', 'default_hooks.logger.interval=1',
+        'tools/train.py',
+        CONFIG,
+        '--work-dir',
+        str(work_dir),
+        '--cfg-options',
+        *options,
+        'train_dataloader.dataset.shots=4',
+        'train_dataloader.batch_size=8',
+        'train_cfg.max_iters=30',
+        'train_cfg.val_interval=30',
+        'optim_wrapper.optimizer.lr=0.05',
+        'default_hooks.checkpoint.interval=30',
+        'default_hooks.logger.interval=1',
         data_root=bright_stripes_root)
-    log = [json.loads(line) for line in next(work_dir.glob('*/vis_data/scalars.json'))
-           .read_text().splitlines()]
+    log = [
+        json.loads(line)
+        for line in next(work_dir.glob('*/vis_data/scalars.json')).read_text().splitlines()
+    ]
     losses = [line['loss'] for line in log if 'loss' in line]
     assert len(losses) == 30 and sum(losses[-5:]) < 0.5 * sum(losses[:5]), losses
 
     before = test_accuracy(options, bright_stripes_root, monkeypatch, tmp_path / 'before')
-    run_tool_in_process('tools/test.py', CONFIG, str(work_dir / 'iter_30.pth'), '--work-dir',
-                        str(tmp_path / 'after'), '--cfg-options', *options,
-                        data_root=bright_stripes_root)
+    run_tool_in_process(
+        'tools/test.py',
+        CONFIG,
+        str(work_dir / 'iter_30.pth'),
+        '--work-dir',
+        str(tmp_path / 'after'),
+        '--cfg-options',
+        *options,
+        data_root=bright_stripes_root)
     after = json.loads((tmp_path / 'after' / 'test_results.json').read_text())['metrics']
     assert after['cls/accuracy'] >= 90.0 and after['cls/accuracy'] > before + 20, (before, after)
 
@@ -92,10 +113,12 @@ def test_context_file_must_fit(tiny_clip_weights, tmp_path):
     from mmseg_ht.classification.coop import save_prompt_context
 
     def build(**kwargs):
-        return MODELS.build(dict(type='CoOpClassifier',
-                                 backbone=dict(type='CLIPViT', arch=TINY),
-                                 text_encoder=dict(arch=TINY, pretrained=str(tiny_clip_weights)),
-                                 **kwargs))
+        return MODELS.build(
+            dict(
+                type='CoOpClassifier',
+                backbone=dict(type='CLIPViT', arch=TINY),
+                text_encoder=dict(arch=TINY, pretrained=str(tiny_clip_weights)),
+                **kwargs))
 
     path = save_prompt_context(build(n_ctx=4), tmp_path / 'ctx.safetensors')
     with pytest.raises(ValueError, match='ctx.safetensors.*does not fit'):

@@ -13,8 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from mmseg_ht.classification.reference_bank import ReferenceBank, ReferenceBankError
-from mmseg_ht.classification.retrieval import (blend, check_settings, knn_votes,
-                                               tip_cache_logits)
+from mmseg_ht.classification.retrieval import blend, check_settings, knn_votes, tip_cache_logits
 from tests.conftest import run_tool_in_process
 from tests.test_classification.test_cls_tools import FAST_LOADERS as LOADERS
 from tests.test_classification.test_cls_tools import SHORT, TINY, TINY_CLS
@@ -46,8 +45,8 @@ def test_knn_on_separable_embeddings_is_exact_and_tip_agrees():
     wrong = F.one_hot(1 - labels, 2).float() * 10
     knn = dict(check_settings(dict(mode='knn', k=5)), weight=1.0)
     assert (blend(wrong, similarity, bank_labels, knn).argmax(1) == labels).all()
-    assert (blend(wrong, similarity, bank_labels, dict(knn, weight=0.0)).argmax(1)
-            == 1 - labels).all()
+    assert (blend(wrong, similarity, bank_labels, dict(knn,
+                                                       weight=0.0)).argmax(1) == 1 - labels).all()
 
 
 def test_bank_round_trip_and_errors(tmp_path):
@@ -73,26 +72,51 @@ def test_bank_round_trip_and_errors(tmp_path):
 def trained_checkpoint(stripes_root, tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('retrieval_train')
     # the classifier trains with its plain config: the same model and state dict
-    run_tool_in_process('tools/train.py', 'configs/cls/clip-frozen_busi.py', '--work-dir',
-                        str(work_dir), '--cfg-options',
-                        *TINY_CLS, *LOADERS, *SHORT, data_root=stripes_root)
+    run_tool_in_process(
+        'tools/train.py',
+        'configs/cls/clip-frozen_busi.py',
+        '--work-dir',
+        str(work_dir),
+        '--cfg-options',
+        *TINY_CLS,
+        *LOADERS,
+        *SHORT,
+        data_root=stripes_root)
     return work_dir / 'iter_2.pth'
 
 
 def test_build_bank_then_test_with_the_stock_tool(trained_checkpoint, stripes_root, tmp_path):
     bank_file = tmp_path / 'bank.safetensors'
-    run_tool_in_process('tools/build_reference_bank.py', CONFIG, '--checkpoint',
-                        str(trained_checkpoint), '--out', str(bank_file), '--work-dir',
-                        str(tmp_path), '--cfg-options', *TINY_CLS, data_root=stripes_root)
+    run_tool_in_process(
+        'tools/build_reference_bank.py',
+        CONFIG,
+        '--checkpoint',
+        str(trained_checkpoint),
+        '--out',
+        str(bank_file),
+        '--work-dir',
+        str(tmp_path),
+        '--cfg-options',
+        *TINY_CLS,
+        data_root=stripes_root)
     bank = ReferenceBank.load(bank_file)
     assert len(bank) == 16 and bank.class_counts() == {'benign': 8, 'malignant': 8}
     assert bank.files[0] == 'img_dir/train/train_00_benign.png' and bank.feature == 'pooled'
 
     def test(weight, work_dir):
-        run_tool_in_process('tools/test.py', CONFIG, str(trained_checkpoint), '--work-dir',
-                            str(work_dir), '--cfg-options', *TINY_CLS, *LOADERS,
-                            f'model.retrieval.bank={bank_file}', f'model.retrieval.weight={weight}',
-                            'model.retrieval.k=3', data_root=stripes_root)
+        run_tool_in_process(
+            'tools/test.py',
+            CONFIG,
+            str(trained_checkpoint),
+            '--work-dir',
+            str(work_dir),
+            '--cfg-options',
+            *TINY_CLS,
+            *LOADERS,
+            f'model.retrieval.bank={bank_file}',
+            f'model.retrieval.weight={weight}',
+            'model.retrieval.k=3',
+            data_root=stripes_root)
         return json.loads((work_dir / 'test_results.json').read_text())['metrics']
 
     head_only = test(0.0, tmp_path / 'head')
@@ -111,20 +135,36 @@ def test_build_bank_then_test_with_the_stock_tool(trained_checkpoint, stripes_ro
 
 def test_missing_bank_is_a_clear_error(trained_checkpoint, stripes_root, tmp_path):
     with pytest.raises(ReferenceBankError, match='no reference bank.*build_reference_bank'):
-        run_tool_in_process('tools/test.py', CONFIG, str(trained_checkpoint), '--work-dir',
-                            str(tmp_path), '--cfg-options', *TINY_CLS, *LOADERS,
-                            data_root=stripes_root)
+        run_tool_in_process(
+            'tools/test.py',
+            CONFIG,
+            str(trained_checkpoint),
+            '--work-dir',
+            str(tmp_path),
+            '--cfg-options',
+            *TINY_CLS,
+            *LOADERS,
+            data_root=stripes_root)
 
 
 def test_zero_shot_with_a_tip_adapter_cache(stripes_root, tiny_clip_weights, tmp_path):
-    weights = [f'model.backbone.arch={TINY}', f'model.text_encoder.arch={TINY}',
-               f'model.backbone.pretrained={tiny_clip_weights}',
-               f'model.text_encoder.pretrained={tiny_clip_weights}', *LOADERS]
+    weights = [
+        f'model.backbone.arch={TINY}', f'model.text_encoder.arch={TINY}',
+        f'model.backbone.pretrained={tiny_clip_weights}',
+        f'model.text_encoder.pretrained={tiny_clip_weights}', *LOADERS
+    ]
 
     def run(alpha, work_dir):
-        run_tool_in_process('tools/build_reference_bank.py', 'configs/retrieval/clip-tip_busi.py',
-                            '--test', '--work-dir', str(work_dir), '--cfg-options', *weights,
-                            f'model.retrieval.alpha={alpha}', data_root=stripes_root)
+        run_tool_in_process(
+            'tools/build_reference_bank.py',
+            'configs/retrieval/clip-tip_busi.py',
+            '--test',
+            '--work-dir',
+            str(work_dir),
+            '--cfg-options',
+            *weights,
+            f'model.retrieval.alpha={alpha}',
+            data_root=stripes_root)
         return json.loads((work_dir / 'test_results.json').read_text())
 
     plain = run(0.0, tmp_path / 'plain')  # alpha 0: the zero-shot prompt ensemble alone

@@ -11,7 +11,6 @@ entropy collapse on a toy classifier, where the shares leave their band).
 """
 import json
 
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -23,10 +22,13 @@ from tests.conftest import run_tool_in_process
 from tests.test_tools.test_seg_tools import FAST_LOADERS, SHORT
 
 # The demo segmentor's own small tower (112 px, patch 4), narrowed further for speed.
-TINY_SETTINGS = {'model.backbone.arch.vision_cfg.width': 32,
-                 'model.backbone.arch.vision_cfg.head_width': 16,
-                 'model.backbone.adapter.bottleneck': 16,
-                 'model.decode_head.in_channels': [32, 32, 32], 'model.decode_head.channels': 32}
+TINY_SETTINGS = {
+    'model.backbone.arch.vision_cfg.width': 32,
+    'model.backbone.arch.vision_cfg.head_width': 16,
+    'model.backbone.adapter.bottleneck': 16,
+    'model.decode_head.in_channels': [32, 32, 32],
+    'model.decode_head.channels': 32
+}
 TINY = [f'{key}={value}'.replace(' ', '') for key, value in TINY_SETTINGS.items()]
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -58,12 +60,31 @@ def source_and_target(tmp_path_factory):
     from mmseg_ht.datasets.phantom import make_phantom_dataset
     root = tmp_path_factory.mktemp('tta')
     make_phantom_dataset(root / 'source', num_train=4, num_val=2, num_test=4, size=64, seed=0)
-    run_tool_in_process('tools/make_shifted_dataset.py', str(root / 'source'),
-                        str(root / 'target'), '--gain', '0.6', '--blur', '1', '--depth', '1.3',
-                        '--speckle', '0.4', '--attenuation', '6', data_root=root)
-    run_tool_in_process('tools/train.py', CONFIG, '--work-dir', str(root / 'train'),
-                        '--cfg-options', *TINY, *FAST_LOADERS, *SHORT,
-                        data_root=root / 'source')
+    run_tool_in_process(
+        'tools/make_shifted_dataset.py',
+        str(root / 'source'),
+        str(root / 'target'),
+        '--gain',
+        '0.6',
+        '--blur',
+        '1',
+        '--depth',
+        '1.3',
+        '--speckle',
+        '0.4',
+        '--attenuation',
+        '6',
+        data_root=root)
+    run_tool_in_process(
+        'tools/train.py',
+        CONFIG,
+        '--work-dir',
+        str(root / 'train'),
+        '--cfg-options',
+        *TINY,
+        *FAST_LOADERS,
+        *SHORT,
+        data_root=root / 'source')
     return root / 'train' / 'iter_2.pth', root / 'target'
 
 
@@ -77,9 +98,22 @@ def build_segmentor():
 
 def run_tta(checkpoint, target, work_dir, *options):
     out = work_dir / 'adapted.pth'
-    run_tool_in_process('tools/tta.py', CONFIG, str(checkpoint), str(target), '--out', str(out),
-                        '--work-dir', str(work_dir), '--batch-size', '2', *options,
-                        '--cfg-options', *TINY, *FAST_LOADERS, data_root=target)
+    run_tool_in_process(
+        'tools/tta.py',
+        CONFIG,
+        str(checkpoint),
+        str(target),
+        '--out',
+        str(out),
+        '--work-dir',
+        str(work_dir),
+        '--batch-size',
+        '2',
+        *options,
+        '--cfg-options',
+        *TINY,
+        *FAST_LOADERS,
+        data_root=target)
     return out, json.loads((work_dir / 'tta_results.json').read_text())
 
 
@@ -87,8 +121,8 @@ def test_tta_adapts_only_adapters_and_norms_and_saves_a_testable_checkpoint(
         source_and_target, tmp_path):
     checkpoint, target = source_and_target
     assert json.loads((target / 'shift_info.json').read_text())['shift']['gain'] == 0.6
-    out, result = run_tta(checkpoint, target, tmp_path, '--steps', '3', '--lr', '1e-3',
-                          '--band', '100')
+    out, result = run_tta(checkpoint, target, tmp_path, '--steps', '3', '--lr', '1e-3', '--band',
+                          '100')
     report = result['tta']
     assert report['steps_done'] == 3 and not report['stopped_by_guard']
     assert report['entropy_after'] < report['entropy_before']
@@ -100,8 +134,16 @@ def test_tta_adapts_only_adapters_and_norms_and_saves_a_testable_checkpoint(
     assert changed <= allowed, changed - allowed
     assert any(is_adapter_name(k) for k in changed) and any('ln' in k for k in changed)
     assert adapted['meta']['tta']['steps_done'] == 3
-    run_tool_in_process('tools/test.py', CONFIG, str(out), '--work-dir', str(tmp_path / 'test'),
-                        '--cfg-options', *TINY, *FAST_LOADERS, data_root=target)
+    run_tool_in_process(
+        'tools/test.py',
+        CONFIG,
+        str(out),
+        '--work-dir',
+        str(tmp_path / 'test'),
+        '--cfg-options',
+        *TINY,
+        *FAST_LOADERS,
+        data_root=target)
     tested = json.loads((tmp_path / 'test' / 'test_results.json').read_text())['metrics']
     assert tested['Dice'] == pytest.approx(result['after']['Dice'], abs=1e-4)
 
@@ -149,8 +191,8 @@ def test_safeguard_stops_entropy_collapse():
 
 def test_parameter_selection_freezes_everything_else():
     from mmseg_ht.models.backbones import CLIPViT
-    backbone = CLIPViT(arch='mmseg_ht-tiny-vit16',
-                       adapter=dict(type='HTAdapter', bottleneck=8, blocks=[0, 1]))
+    backbone = CLIPViT(
+        arch='mmseg_ht-tiny-vit16', adapter=dict(type='HTAdapter', bottleneck=8, blocks=[0, 1]))
     chosen = select_tta_parameters(backbone)
     trainable = {n for n, p in backbone.named_parameters() if p.requires_grad}
     assert trainable == set(chosen)
@@ -167,19 +209,47 @@ def test_tta_on_a_classifier(stripes_root, tmp_path):
     from tests.test_classification.test_cls_tools import SHORT as CLS_SHORT
     from tests.test_classification.test_cls_tools import TINY_CLS
     config = 'configs/tta/clip-ht-cls_busi.py'
-    run_tool_in_process('tools/make_shifted_dataset.py', str(stripes_root), str(tmp_path / 'tgt'),
-                        '--gain', '0.7', '--blur', '1.5', data_root=stripes_root)
-    run_tool_in_process('tools/train.py', config, '--work-dir', str(tmp_path / 'train'),
-                        '--cfg-options', *TINY_CLS, *CLS_LOADERS, *CLS_SHORT,
-                        data_root=stripes_root)
+    run_tool_in_process(
+        'tools/make_shifted_dataset.py',
+        str(stripes_root),
+        str(tmp_path / 'tgt'),
+        '--gain',
+        '0.7',
+        '--blur',
+        '1.5',
+        data_root=stripes_root)
+    run_tool_in_process(
+        'tools/train.py',
+        config,
+        '--work-dir',
+        str(tmp_path / 'train'),
+        '--cfg-options',
+        *TINY_CLS,
+        *CLS_LOADERS,
+        *CLS_SHORT,
+        data_root=stripes_root)
     out = tmp_path / 'adapted.pth'
-    run_tool_in_process('tools/tta.py', config, str(tmp_path / 'train' / 'iter_2.pth'),
-                        str(tmp_path / 'tgt'), '--out', str(out), '--steps', '2', '--band', '100',
-                        '--work-dir', str(tmp_path), '--cfg-options', *TINY_CLS, *CLS_LOADERS,
-                        data_root=tmp_path / 'tgt')
+    run_tool_in_process(
+        'tools/tta.py',
+        config,
+        str(tmp_path / 'train' / 'iter_2.pth'),
+        str(tmp_path / 'tgt'),
+        '--out',
+        str(out),
+        '--steps',
+        '2',
+        '--band',
+        '100',
+        '--work-dir',
+        str(tmp_path),
+        '--cfg-options',
+        *TINY_CLS,
+        *CLS_LOADERS,
+        data_root=tmp_path / 'tgt')
     result = json.loads((tmp_path / 'tta_results.json').read_text())
-    assert set(result['after']) == {f'cls/{k}' for k in ('accuracy', 'precision', 'recall',
-                                                         'f1', 'auc')}
+    assert set(
+        result['after']) == {f'cls/{k}'
+                             for k in ('accuracy', 'precision', 'recall', 'f1', 'auc')}
     report = result['tta']
     assert report['steps_done'] == 2 and len(report['shares_before']) == 2
     assert sum(report['shares_before']) == pytest.approx(1.0)

@@ -10,14 +10,20 @@ METHODS = ('frozen', 'lora', 'mona', 'ht')
 
 
 def test_the_grid_of_classification_configs_is_complete():
-    expected = {f'{b}-{m}_{d}.py' for b in BACKBONES for m in METHODS
-                for d in ('busi', 'ln-int', 'ln-ext')}
+    expected = {
+        f'{b}-{m}_{d}.py'
+        for b in BACKBONES
+        for m in METHODS
+        for d in ('busi', 'ln-int', 'ln-ext')
+    }
     assert {p.name for p in (REPO / 'configs' / 'cls').glob('*.py')} == expected
 
 
-@pytest.mark.parametrize('path', sorted((REPO / 'configs' / 'cls').glob('*.py'))
-                         + sorted((REPO / 'configs' / 'zero_shot').glob('*.py')),
-                         ids=lambda p: f'{p.parent.name}/{p.name}')
+@pytest.mark.parametrize(
+    'path',
+    sorted((REPO / 'configs' / 'cls').glob('*.py')) + sorted(
+        (REPO / 'configs' / 'zero_shot').glob('*.py')),
+    ids=lambda p: f'{p.parent.name}/{p.name}')
 def test_config_parses(path):
     cfg = Config.fromfile(str(path))
     assert cfg.default_scope == 'mmpretrain'
@@ -32,8 +38,9 @@ def test_config_parses(path):
         assert cfg.optim_wrapper.optimizer.betas == (0.9, 0.95)
         assert cfg.default_hooks.checkpoint.save_best == 'cls/f1'
         adapter = cfg.model.backbone.adapter
-        assert (adapter or {}).get('type', 'frozen').lower().startswith(
-            path.stem.split('-')[1].split('_')[0])
+        assert (adapter
+                or {}).get('type',
+                           'frozen').lower().startswith(path.stem.split('-')[1].split('_')[0])
     else:
         assert cfg.model.type == 'PromptEnsembleClassifier'
         assert cfg.model.prompts in ('breast', 'lymph_node', 'thyroid')

@@ -63,8 +63,8 @@ def test_unknown_labels_and_label_map(tmp_path):
                                      ('b.png', 'metastatic', 'train')])
     with pytest.raises(LabelsFileError, match="not classes .*'reactive'"):
         build(UltrasoundClsDataset, root)
-    dataset = build(UltrasoundClsDataset, root,
-                    label_map=dict(reactive='benign', metastatic='malignant'))
+    dataset = build(
+        UltrasoundClsDataset, root, label_map=dict(reactive='benign', metastatic='malignant'))
     assert list(dataset.get_gt_labels()) == [0, 1]
 
 
@@ -82,6 +82,8 @@ def test_real_busi_same_split_as_segmentation(busi_cls_root):
         names = {Path(dataset.get_data_info(i)['img_path']).name for i in range(len(dataset))}
         seg_names = {p.name for p in (busi_cls_root / 'ann_dir' / split).glob('*.png')}
         assert names == seg_names == {r['filename'] for r in rows if r['split'] == split}
-        labels = {Path(dataset.get_data_info(i)['img_path']).name: dataset.get_cat_ids(i)[0]
-                  for i in range(len(dataset))}
+        labels = {
+            Path(dataset.get_data_info(i)['img_path']).name: dataset.get_cat_ids(i)[0]
+            for i in range(len(dataset))
+        }
         assert all(labels[n] == int(n.startswith('malignant')) for n in names)

@@ -34,7 +34,7 @@ def test_shapes_and_shared_fusion():
 
 def test_hidden_width_and_pooled_embedding_after_the_maps():
     head = build_head(hidden_channels=16)
-    feats = maps() + (torch.randn(3, 32),)  # CLIPViT(out_pooled=True) appends (B, E)
+    feats = maps() + (torch.randn(3, 32), )  # CLIPViT(out_pooled=True) appends (B, E)
     assert head.pre_logits(feats).shape == (3, 16)
     assert head(feats).shape == (3, 2)
 
@@ -68,7 +68,7 @@ def test_focal_loss_wiring_matches_the_sigmoid_focal_formula():
     bce = F.binary_cross_entropy_with_logits(logits, target, reduction='none')
     # alpha 0.5 weights both terms by 0.5; mmpretrain sums classes and divides by N:
     # = mean over N x C of (1 - pt)^2 * BCE for two classes (MONAI's FocalLoss).
-    expected = ((1 - pt) ** 2 * bce).mean()
+    expected = ((1 - pt)**2 * bce).mean()
     torch.testing.assert_close(loss, expected)
     loss.backward()
     assert head.fusion.projections[0][0].weight.grad is not None

@@ -22,8 +22,9 @@ from mmseg_ht.datasets.phantom import generate_phantom_sample
 from mmseg_ht.models.hf_text_tower import TextModelFolderError
 from mmseg_ht.models.text_encoder import OpenCLIPTextEncoder
 from tests.conftest import run_tool_in_process
-from tests.tiny_bert import (BIOMEDCLIP, IMAGE_ARCHS, UNIMEDCLIP,  # noqa: F401
-                             no_network, tiny_bert_dir, tiny_medical_arch, write_release)
+from tests.tiny_bert import no_network  # noqa: F401
+from tests.tiny_bert import tiny_bert_dir  # noqa: F401 (fixtures)
+from tests.tiny_bert import BIOMEDCLIP, IMAGE_ARCHS, UNIMEDCLIP, tiny_medical_arch, write_release
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread', 'no_network')
 REPO = Path(__file__).resolve().parents[2]
@@ -41,22 +42,30 @@ def releases(tmp_path_factory):
 def phantom_images(size, count=6):
     rng = np.random.default_rng(1)
     labels = [i % 2 for i in range(count)]
-    images = [np.repeat(generate_phantom_sample(rng, ('benign', 'malignant')[y], size).image[None],
-                        3, axis=0) for y in labels]
+    images = [
+        np.repeat(
+            generate_phantom_sample(rng, ('benign', 'malignant')[y], size).image[None], 3, axis=0)
+        for y in labels
+    ]
     return torch.from_numpy(np.stack(images)).float(), torch.tensor(labels)
 
 
 @pytest.mark.parametrize('name', ARCHS)
 def test_prompt_ensembles_on_phantom_images(name, tiny_bert_dir, releases):
     weights = str(releases[name])
-    text_encoder = dict(arch=tiny_medical_arch(name), pretrained=weights,
-                        text_model_dir=str(tiny_bert_dir))
-    model = MODELS.build(dict(
-        type='PromptEnsembleClassifier',
-        data_preprocessor=dict(type='ClsDataPreprocessor', mean=None, std=None, to_rgb=True),
-        backbone=dict(type='CLIPViT', arch=IMAGE_ARCHS[name][0], pretrained=weights,
-                      out_indices=(1, 2, 3)),
-        text_encoder=text_encoder, prompts='breast')).eval()
+    text_encoder = dict(
+        arch=tiny_medical_arch(name), pretrained=weights, text_model_dir=str(tiny_bert_dir))
+    model = MODELS.build(
+        dict(
+            type='PromptEnsembleClassifier',
+            data_preprocessor=dict(type='ClsDataPreprocessor', mean=None, std=None, to_rgb=True),
+            backbone=dict(
+                type='CLIPViT',
+                arch=IMAGE_ARCHS[name][0],
+                pretrained=weights,
+                out_indices=(1, 2, 3)),
+            text_encoder=text_encoder,
+            prompts='breast')).eval()
     assert model.prompt_embeddings.shape == (20, 32)
     assert model.logit_scale == pytest.approx(1 / 0.07, rel=1e-5)  # the file's, not 100
     # the buffers are the released text tower's embeddings of the bundled prompts
@@ -69,7 +78,8 @@ def test_prompt_ensembles_on_phantom_images(name, tiny_bert_dir, releases):
     samples = model(images, [DataSample().set_gt_label(int(y)) for y in labels], mode='predict')
     image = model.image_embeddings(images)
     expected = torch.stack([(image @ model.prompt_embeddings[model.prompt_class == c].t()).mean(1)
-                            for c in (0, 1)], dim=1)
+                            for c in (0, 1)],
+                           dim=1)
     scores = torch.stack([s.pred_score for s in samples])
     torch.testing.assert_close(scores, F.softmax(expected / 0.07, dim=1), rtol=1e-4, atol=1e-5)
     metrics = binary_classification_metrics(scores, labels, positive_index=1)
@@ -101,15 +111,31 @@ def test_zero_shot_tool(name, tiny_bert_dir, releases, busi_cls_root, tmp_path, 
     monkeypatch.delenv('BIOMEDBERT_DIR', raising=False)
     config = str(tiny_zero_shot_config(tmp_path, name))
     weights = str(releases[name])
-    options = ['--cfg-options', f'model.backbone.pretrained={weights}',
-               f'model.text_encoder.pretrained={weights}', *FAST]
+    options = [
+        '--cfg-options', f'model.backbone.pretrained={weights}',
+        f'model.text_encoder.pretrained={weights}', *FAST
+    ]
     # no folder given: the config's default folder does not exist -> the files are named
-    with pytest.raises(TextModelFolderError, match=r'BiomedNLP-BiomedBERT-base-uncased-abstract.*'
-                                                   r'config\.json.*vocab\.txt'):
-        run_tool_in_process('tools/zero_shot.py', config, '--work-dir', str(tmp_path), *options,
-                            data_root=busi_cls_root)
-    run_tool_in_process('tools/zero_shot.py', config, '--text-model-dir', str(tiny_bert_dir),
-                        '--work-dir', str(tmp_path), *options, data_root=busi_cls_root)
+    with pytest.raises(
+            TextModelFolderError,
+            match=r'BiomedNLP-BiomedBERT-base-uncased-abstract.*'
+            r'config\.json.*vocab\.txt'):
+        run_tool_in_process(
+            'tools/zero_shot.py',
+            config,
+            '--work-dir',
+            str(tmp_path),
+            *options,
+            data_root=busi_cls_root)
+    run_tool_in_process(
+        'tools/zero_shot.py',
+        config,
+        '--text-model-dir',
+        str(tiny_bert_dir),
+        '--work-dir',
+        str(tmp_path),
+        *options,
+        data_root=busi_cls_root)
     result = json.loads((tmp_path / 'zero_shot_results.json').read_text())
     print(f'{name} zero-shot on the BUSI test split (random tiny towers): {result["metrics"]}')
     assert set(result['metrics']) == METRICS

@@ -23,8 +23,8 @@ P_MALIGNANT = [0.9, 0.8, 0.3, 0.6, 0.2, 0.1, 0.4, 0.7]
 def test_hand_computed_metrics_of_the_positive_class():
     metrics = binary_classification_metrics(scores_for(P_MALIGNANT), torch.tensor(LABELS), 1)
     assert metrics['accuracy'] == pytest.approx(75.0)
-    assert metrics['precision'] == pytest.approx(75.0)   # 3 / (3 + 1)
-    assert metrics['recall'] == pytest.approx(75.0)      # 3 / (3 + 1)
+    assert metrics['precision'] == pytest.approx(75.0)  # 3 / (3 + 1)
+    assert metrics['recall'] == pytest.approx(75.0)  # 3 / (3 + 1)
     assert metrics['f1'] == pytest.approx(75.0)
     # pairs (pos, neg): 16; pos 0.3 beats 0.2, 0.1 only -> 2 of 4; others beat all -> 14/16
     assert metrics['auc'] == pytest.approx(100 * 14 / 16)
@@ -34,9 +34,9 @@ def test_not_macro_averaged():
     # 4 malignant, all predicted benign except one; 2 benign, both right.
     labels = torch.tensor([1, 1, 1, 1, 0, 0])
     metrics = binary_classification_metrics(scores_for([0.9, 0.2, 0.3, 0.4, 0.1, 0.2]), labels, 1)
-    assert metrics['recall'] == pytest.approx(25.0)      # macro would give (25 + 100) / 2
+    assert metrics['recall'] == pytest.approx(25.0)  # macro would give (25 + 100) / 2
     assert metrics['precision'] == pytest.approx(100.0)
-    assert metrics['f1'] == pytest.approx(40.0)          # 2 * 1 * 0.25 / 1.25
+    assert metrics['f1'] == pytest.approx(40.0)  # 2 * 1 * 0.25 / 1.25
     benign = binary_classification_metrics(scores_for([0.9, 0.2, 0.3, 0.4, 0.1, 0.2]), labels, 0)
     assert benign['recall'] == pytest.approx(100.0) and benign['precision'] == pytest.approx(40.0)
 
@@ -51,9 +51,11 @@ def run_metric(labels, p_malignant, batch_size=2, classes=('benign', 'malignant'
     metric = BinaryClsMetric()
     metric.dataset_meta = dict(classes=classes)
     for start in range(0, len(labels), batch_size):
-        samples = [DataSample().set_gt_label(label).set_pred_score(score).to_dict()
-                   for label, score in zip(labels[start:start + batch_size],
-                                           scores_for(p_malignant[start:start + batch_size]))]
+        samples = [
+            DataSample().set_gt_label(label).set_pred_score(score).to_dict()
+            for label, score in zip(labels[start:start + batch_size],
+                                    scores_for(p_malignant[start:start + batch_size]))
+        ]
         metric.process(None, samples)
     return metric.evaluate(len(labels))
 

@@ -22,8 +22,10 @@ def test_own_file_and_errors(tmp_path):
     path = tmp_path / 'mine.json'
     path.write_text(json.dumps({'classes': {'benign': ['a'], 'malignant': ['b', 'c']}}))
     assert load_prompt_ensemble(str(path), ('malignant', 'benign')) == {
-        'malignant': ['b', 'c'], 'benign': ['a']}
+        'malignant': ['b', 'c'],
+        'benign': ['a']
+    }
     with pytest.raises(ValueError, match="class 'normal' needs"):
-        load_prompt_ensemble(str(path), ('normal',))
+        load_prompt_ensemble(str(path), ('normal', ))
     with pytest.raises(ValueError, match='unknown prompt set'):
-        load_prompt_ensemble('kidney', ('benign',))
+        load_prompt_ensemble('kidney', ('benign', ))

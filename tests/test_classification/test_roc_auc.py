@@ -12,14 +12,16 @@ def pairwise_auc(scores, truth):
     return float(((pos > neg) + 0.5 * (pos == neg)).mean())
 
 
-@pytest.mark.parametrize('scores, truth, expected', [
-    ([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1], 0.75),        # sklearn's documented example
-    ([0.2, 0.3, 0.7, 0.9], [0, 0, 1, 1], 1.0),          # perfect ranking
-    ([0.9, 0.7, 0.3, 0.2], [0, 0, 1, 1], 0.0),          # inverted
-    ([0.5, 0.5, 0.5, 0.9], [0, 1, 0, 1], 0.75),         # tie: 2 half pairs + 2 wins of 4
-    ([0.5, 0.5, 0.5, 0.5], [0, 1, 0, 1], 0.5),          # all tied
-    ([0.3, 0.6, 0.6, 0.6, 0.1], [1, 0, 1, 1, 0], 4 / 6),  # 0.3>0.1; 0.6 vs 0.6 ties
-])
+@pytest.mark.parametrize(
+    'scores, truth, expected',
+    [
+        ([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1], 0.75),  # sklearn's documented example
+        ([0.2, 0.3, 0.7, 0.9], [0, 0, 1, 1], 1.0),  # perfect ranking
+        ([0.9, 0.7, 0.3, 0.2], [0, 0, 1, 1], 0.0),  # inverted
+        ([0.5, 0.5, 0.5, 0.9], [0, 1, 0, 1], 0.75),  # tie: 2 half pairs + 2 wins of 4
+        ([0.5, 0.5, 0.5, 0.5], [0, 1, 0, 1], 0.5),  # all tied
+        ([0.3, 0.6, 0.6, 0.6, 0.1], [1, 0, 1, 1, 0], 4 / 6),  # 0.3>0.1; 0.6 vs 0.6 ties
+    ])
 def test_hand_computed_values(scores, truth, expected):
     assert roc_auc(scores, truth) == pytest.approx(expected)
 
@@ -33,8 +35,8 @@ def test_matches_pairwise_definition_with_many_ties():
 
 
 def test_average_ranks_share_the_mean_rank():
-    np.testing.assert_allclose(average_ranks(np.array([3.0, 1.0, 3.0, 2.0, 3.0])),
-                               [4.0, 1.0, 4.0, 2.0, 4.0])
+    np.testing.assert_allclose(
+        average_ranks(np.array([3.0, 1.0, 3.0, 2.0, 3.0])), [4.0, 1.0, 4.0, 2.0, 4.0])
 
 
 @pytest.mark.parametrize('truth', [[1, 1, 1], [0, 0, 0]])

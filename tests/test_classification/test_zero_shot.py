@@ -18,17 +18,20 @@ def test_rules_by_hand():
     torch.testing.assert_close(similarity, torch.tensor([[0.5, 0.0], [0.7, 0.8]]))
     embedding = class_scores(images, prompts, owner, 2, 'mean_embedding')
     # class 0 prototype (1, 1)/sqrt(2): the rules differ exactly by the prototype norm
-    torch.testing.assert_close(embedding, torch.tensor([[2 ** -0.5, 0.0], [1.4 / 2 ** 0.5, 0.8]]))
+    torch.testing.assert_close(embedding, torch.tensor([[2**-0.5, 0.0], [1.4 / 2**0.5, 0.8]]))
     with pytest.raises(ValueError, match='unknown zero-shot rule'):
         class_scores(images, prompts, owner, 2, 'vote')
 
 
 def build(rule='mean_similarity', **backbone):
-    return MODELS.build(dict(
-        type='PromptEnsembleClassifier',
-        data_preprocessor=dict(type='ClsDataPreprocessor', mean=None, std=None, to_rgb=True),
-        backbone=dict(type='CLIPViT', arch=TINY, **backbone),
-        text_encoder=dict(arch=TINY), prompts='breast', rule=rule))
+    return MODELS.build(
+        dict(
+            type='PromptEnsembleClassifier',
+            data_preprocessor=dict(type='ClsDataPreprocessor', mean=None, std=None, to_rgb=True),
+            backbone=dict(type='CLIPViT', arch=TINY, **backbone),
+            text_encoder=dict(arch=TINY),
+            prompts='breast',
+            rule=rule))
 
 
 @pytest.mark.parametrize('rule', ['mean_similarity', 'mean_embedding'])
@@ -40,8 +43,9 @@ def test_classifier_scores_images_against_the_prompts(rule):
     samples = model(images, mode='predict')
     scores = model(images, mode='tensor')
     image = model.image_embeddings(images)
-    expected = torch.stack([image @ model.prompt_embeddings[model.prompt_class == c].t()
-                            for c in (0, 1)], dim=1).mean(-1)
+    expected = torch.stack(
+        [image @ model.prompt_embeddings[model.prompt_class == c].t() for c in (0, 1)],
+        dim=1).mean(-1)
     if rule == 'mean_similarity':
         torch.testing.assert_close(scores, expected)
     for sample, score in zip(samples, scores):

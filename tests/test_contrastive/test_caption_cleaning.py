@@ -8,21 +8,22 @@ import numpy as np
 import pytest
 
 from mmseg_ht.contrastive.caption_cleaning import (CAPTION_EMPTY, CAPTION_TOO_SHORT,
-                                                   KEPT_PUNCTUATION, check_caption,
-                                                   clean_caption)
+                                                   KEPT_PUNCTUATION, check_caption, clean_caption)
 from mmseg_ht.contrastive.caption_corpus import build_caption_corpus
 
 
 def _only_allowed(text: str) -> bool:
-    return all(unicodedata.category(c)[0] in 'LMN' or c == ' ' or c in KEPT_PUNCTUATION
-               or c in '\u200c\u200d' for c in text)
+    return all(
+        unicodedata.category(c)[0] in 'LMN' or c == ' ' or c in KEPT_PUNCTUATION
+        or c in '\u200c\u200d' for c in text)
 
 
 @pytest.mark.parametrize('raw, expected', [
     ('<b>Liver</b> lesion &amp; cyst 😀 ®', 'Liver lesion & cyst'),
     ('Lesion (*) near the bladder — see https://example.org/fig1', 'Lesion near the bladder - see'),
     ('ultra\xadsound\u200b   image\n\twith\xa0cyst .', 'ultrasound image with cyst.'),
-    ('mass 2.6 × 3.1\u2009cm, “pseudo-kidney” sign ±', 'mass 2.6 x 3.1 cm, "pseudo-kidney" sign +/-'),
+    ('mass 2.6 × 3.1\u2009cm, “pseudo-kidney” sign ±',
+     'mass 2.6 x 3.1 cm, "pseudo-kidney" sign +/-'),
     ('angle of 45° ; index ([A–B]/B) (%)', 'angle of 45°; index ([A-B]/B) (%)'),
     ('乳腺超声图像，显示低回声结节。', '乳腺超声图像,显示低回声结节.'),
 ])
@@ -68,8 +69,8 @@ def test_real_roco_captions(roco_captions_csv):
 
 
 def test_roco_table_without_images_drops_every_row(roco_captions_csv, tmp_path):
-    report = build_caption_corpus(roco_captions_csv, tmp_path / 'out', image_key='pmc_image',
-                                  image_root=tmp_path)
+    report = build_caption_corpus(
+        roco_captions_csv, tmp_path / 'out', image_key='pmc_image', image_root=tmp_path)
     data = report.to_dict()
     assert data['rows'] == 510 and data['kept'] == 0
     assert data['dropped']['by_reason']['image_missing'] == 510
@@ -89,9 +90,12 @@ def test_roco_table_with_some_images(roco_captions_csv, tmp_path):
         handle.write(json.dumps(dict(image=rows[0]['pmc_image'], caption='US image (*)')) + '\n')
     report = build_caption_corpus(table, tmp_path / 'out', image_root=images, seed=3)
     data = report.to_dict()
-    assert data['dropped']['by_reason'] == dict(caption_empty=0, caption_too_short=1,
-                                                image_field_empty=0, image_missing=4,
-                                                image_unreadable=1)
+    assert data['dropped']['by_reason'] == dict(
+        caption_empty=0,
+        caption_too_short=1,
+        image_field_empty=0,
+        image_missing=4,
+        image_unreadable=1)
     assert data['splits']['pairs'] == dict(train=18, val=2)
     train = json.load(open(tmp_path / 'out' / 'train.json', encoding='utf-8'))
     val = json.load(open(tmp_path / 'out' / 'val.json', encoding='utf-8'))
@@ -101,7 +105,7 @@ def test_roco_table_with_some_images(roco_captions_csv, tmp_path):
     assert json.load(open(tmp_path / 'out' / 'cleaning_report.json'))['kept'] == 20
     # the same seed gives the same split; another seed another one
     again = build_caption_corpus(table, tmp_path / 'again', image_root=images, seed=3)
-    other = build_caption_corpus(table, tmp_path / 'other', image_root=images, seed=4)
+    build_caption_corpus(table, tmp_path / 'other', image_root=images, seed=4)
     load = lambda d: json.load(open(tmp_path / d / 'val.json'))['data_list']  # noqa: E731
     assert load('again') == load('out') and load('other') != load('out')
     assert again.split_pairs == report.split_pairs

@@ -24,11 +24,17 @@ LORA = dict(type='LoRAAdapter', rank=4, alpha=8, blocks='all')
 
 
 def build(weights=None, adapter=HT, text_adapter=None, **kwargs):
-    return MODELS.build(dict(
-        type='ContrastiveCLIP',
-        backbone=dict(type='CLIPViT', arch=TINY, pretrained=weights and str(weights),
-                      adapter=adapter, adapter_checkpoint=kwargs.pop('adapter_checkpoint', None)),
-        text_encoder=dict(type='OpenCLIPTextEncoder', adapter=text_adapter), **kwargs))
+    return MODELS.build(
+        dict(
+            type='ContrastiveCLIP',
+            backbone=dict(
+                type='CLIPViT',
+                arch=TINY,
+                pretrained=weights and str(weights),
+                adapter=adapter,
+                adapter_checkpoint=kwargs.pop('adapter_checkpoint', None)),
+            text_encoder=dict(type='OpenCLIPTextEncoder', adapter=text_adapter),
+            **kwargs))
 
 
 def samples(texts, ids=None):
@@ -46,8 +52,10 @@ def busi_batch(busi_root, per_class=4):
     rows = list(csv.DictReader(open(busi_root / 'all_captions.csv', encoding='utf-8')))
     picked = [r for r in rows if r['label'] == 'benign'][:per_class] + \
         [r for r in rows if r['label'] == 'malignant'][:per_class]
-    images = [torch.from_numpy(cv2.resize(cv2.imread(str(busi_root / r['image_path'])), (224, 224))
-                               ).permute(2, 0, 1).contiguous() for r in picked]
+    images = [
+        torch.from_numpy(cv2.resize(cv2.imread(str(busi_root / r['image_path'])),
+                                    (224, 224))).permute(2, 0, 1).contiguous() for r in picked
+    ]
     texts = [r['text_caption'] for r in picked]
     text_ids = {t: i for i, t in enumerate(dict.fromkeys(texts))}
     return images, samples(texts, [(i, text_ids[t]) for i, t in enumerate(texts)])
@@ -68,8 +76,8 @@ def test_loss_decreases_on_busi_pairs(busi_root, tiny_clip_weights):
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     assert trainable and all(n.startswith('backbone.adapters.') for n in trainable)
     before = eval_loss(model, batch)
-    wrapper = OptimWrapper(torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
-                                             lr=1e-3))
+    wrapper = OptimWrapper(
+        torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3))
     model.train()
     losses = [model.train_step(batch, wrapper)['loss'].item() for _ in range(5)]
     after = eval_loss(model, batch)
@@ -105,12 +113,18 @@ def test_lora_vt_export_load_round_trip(tiny_clip_weights, tmp_path):
     _randomise_adapters(model)
     files = export_adapters(model.backbone, tmp_path / 'vt.safetensors', model.text_encoder)
     assert files == [tmp_path / 'vt.safetensors', text_adapter_path(tmp_path / 'vt.safetensors')]
-    loaded = build(tiny_clip_weights, adapter=LORA, text_adapter=LORA,
-                   adapter_checkpoint=str(files[0]), text_adapter_checkpoint=str(files[1]))
+    loaded = build(
+        tiny_clip_weights,
+        adapter=LORA,
+        text_adapter=LORA,
+        adapter_checkpoint=str(files[0]),
+        text_adapter_checkpoint=str(files[1]))
     fresh = build(tiny_clip_weights, adapter=LORA, text_adapter=LORA)
     images = torch.randint(0, 256, (2, 3, 224, 224)).float()
-    texts = samples(['hypoechoic oval mass with circumscribed margin',
-                     'irregular spiculated lesion with posterior shadowing'])
+    texts = samples([
+        'hypoechoic oval mass with circumscribed margin',
+        'irregular spiculated lesion with posterior shadowing'
+    ])
     outputs = [m.eval()(images, texts, mode='tensor') for m in (model, loaded, fresh)]
     for key in ('image_embeds', 'text_embeds'):
         assert torch.equal(outputs[0][key], outputs[1][key])
@@ -122,9 +136,15 @@ def test_ht_export_loads_into_segmentation_backbone(tiny_clip_weights, tmp_path)
     _randomise_adapters(model)
     path = export_adapters(model.backbone, tmp_path / 'ht.safetensors')[0]
     assert not text_adapter_path(path).exists()  # frozen text tower: no text file
-    seg_backbone = SEG_MODELS.build(dict(type='CLIPViT', arch=TINY, pretrained=str(tiny_clip_weights),
-                                         adapter=HT, out_indices=(3, 6, 9),
-                                         adapter_checkpoint=str(path), _scope_='mmseg'))
+    seg_backbone = SEG_MODELS.build(
+        dict(
+            type='CLIPViT',
+            arch=TINY,
+            pretrained=str(tiny_clip_weights),
+            adapter=HT,
+            out_indices=(3, 6, 9),
+            adapter_checkpoint=str(path),
+            _scope_='mmseg'))
     exported = model.backbone.adapter_state_dict()
     for name, value in seg_backbone.adapter_state_dict().items():
         assert torch.equal(value, exported[name])
@@ -153,11 +173,15 @@ def test_export_tool_on_a_vt_checkpoint(tiny_clip_weights, tmp_path):
     assert set(towers['text']) == set(model.text_encoder.adapter_state_dict())
     config = REPO / 'configs' / 'finetune' / 'clip-lora-vt_captions.py'
     out = tmp_path / 'export' / 'vt.safetensors'
-    rank = ['model.backbone.adapter.rank=4', 'model.backbone.adapter.alpha=8',
-            'model.text_encoder.adapter.rank=4', 'model.text_encoder.adapter.alpha=8']
-    assert _load_tool('export_adapters').main(
-        [str(config), str(checkpoint), str(out), '--cfg-options', f'model.backbone.arch={TINY}',
-         *rank]) == 0
+    rank = [
+        'model.backbone.adapter.rank=4', 'model.backbone.adapter.alpha=8',
+        'model.text_encoder.adapter.rank=4', 'model.text_encoder.adapter.alpha=8'
+    ]
+    assert _load_tool('export_adapters').main([
+        str(config),
+        str(checkpoint),
+        str(out), '--cfg-options', f'model.backbone.arch={TINY}', *rank
+    ]) == 0
     from safetensors.torch import load_file
     image, text = load_file(str(out)), load_file(str(text_adapter_path(out)))
     assert all(torch.equal(image[k], v) for k, v in model.backbone.adapter_state_dict().items())

@@ -19,17 +19,21 @@ import mmseg_ht.contrastive  # noqa: F401  (registrations)
 from mmseg_ht.datasets.phantom import generate_phantom_sample
 from mmseg_ht.models.adapters import export_adapters, text_adapter_path
 from mmseg_ht.models.hf_text_tower import TextModelFolderError
-from tests.tiny_bert import (BERT_LAYERS, BERT_WIDTH, BIOMEDCLIP, IMAGE_ARCHS,  # noqa: F401
-                             UNIMEDCLIP, no_network, tiny_bert_dir, tiny_medical_arch,
+from tests.tiny_bert import IMAGE_ARCHS  # noqa: F401
+from tests.tiny_bert import (BERT_LAYERS, BERT_WIDTH, BIOMEDCLIP, UNIMEDCLIP, tiny_medical_arch,
                              write_release)
+
+from tests.tiny_bert import no_network, tiny_bert_dir  # noqa: F401 isort:skip  (fixtures)
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread', 'no_network')
 REPO = Path(__file__).resolve().parents[2]
 ARCHS = (BIOMEDCLIP, UNIMEDCLIP)
 RANK = 4
 LORA = dict(type='LoRAAdapter', rank=RANK, alpha=8, blocks='all')
-CAPTIONS = {'benign': 'oval circumscribed hypoechoic mass, posterior enhancement',
-            'malignant': 'irregular spiculated mass with posterior shadowing'}
+CAPTIONS = {
+    'benign': 'oval circumscribed hypoechoic mass, posterior enhancement',
+    'malignant': 'irregular spiculated mass with posterior shadowing'
+}
 
 
 @pytest.fixture(scope='module')
@@ -39,13 +43,22 @@ def releases(tmp_path_factory):
 
 
 def build(name, folder, weights, **kwargs):
-    return MODELS.build(dict(
-        type='ContrastiveCLIP',
-        backbone=dict(type='CLIPViT', arch=IMAGE_ARCHS[name][0], pretrained=str(weights),
-                      out_indices=(1, 2, 3), adapter=LORA,
-                      adapter_checkpoint=kwargs.pop('adapter_checkpoint', None)),
-        text_encoder=dict(type='OpenCLIPTextEncoder', arch=tiny_medical_arch(name),
-                          text_model_dir=str(folder), adapter=LORA), **kwargs))
+    return MODELS.build(
+        dict(
+            type='ContrastiveCLIP',
+            backbone=dict(
+                type='CLIPViT',
+                arch=IMAGE_ARCHS[name][0],
+                pretrained=str(weights),
+                out_indices=(1, 2, 3),
+                adapter=LORA,
+                adapter_checkpoint=kwargs.pop('adapter_checkpoint', None)),
+            text_encoder=dict(
+                type='OpenCLIPTextEncoder',
+                arch=tiny_medical_arch(name),
+                text_model_dir=str(folder),
+                adapter=LORA),
+            **kwargs))
 
 
 def phantom_batch(name, count=6):
@@ -106,12 +119,17 @@ def test_vt_adapter_files_round_trip(name, tiny_bert_dir, releases, tmp_path):
                 param.add_(torch.randn_like(param) * 0.05)
     files = export_adapters(model.backbone, tmp_path / 'vt.safetensors', model.text_encoder)
     assert files == [tmp_path / 'vt.safetensors', text_adapter_path(tmp_path / 'vt.safetensors')]
-    loaded = build(name, tiny_bert_dir, releases[name], adapter_checkpoint=str(files[0]),
-                   text_adapter_checkpoint=str(files[1]))
+    loaded = build(
+        name,
+        tiny_bert_dir,
+        releases[name],
+        adapter_checkpoint=str(files[0]),
+        text_adapter_checkpoint=str(files[1]))
     fresh = build(name, tiny_bert_dir, releases[name])
     batch = phantom_batch(name, count=2)
-    outputs = [m.eval()(**m.data_preprocessor(batch, False), mode='tensor')
-               for m in (model, loaded, fresh)]
+    outputs = [
+        m.eval()(**m.data_preprocessor(batch, False), mode='tensor') for m in (model, loaded, fresh)
+    ]
     for key in ('image_embeds', 'text_embeds'):
         assert torch.equal(outputs[0][key], outputs[1][key])
         assert not torch.allclose(outputs[0][key], outputs[2][key])
@@ -130,13 +148,12 @@ def tiny_config(tmp_path, name):
     stem = 'biomedclip' if name == BIOMEDCLIP else 'unimedclip'
     path = tmp_path / f'tiny_{stem}-lora-vt.py'
     lora = "dict(rank=4, alpha=8)"
-    image_arch, text_arch = (dict(arch, _delete_=True)
-                             for arch in (IMAGE_ARCHS[name][0], tiny_medical_arch(name)))
-    path.write_text(
-        f"_base_ = ['{REPO}/configs/finetune/{stem}-lora-vt_captions.py']\n"
-        f"model = dict(backbone=dict(arch={image_arch!r}, adapter={lora},\n"
-        f"                           out_indices=(1, 2, 3)),\n"
-        f"             text_encoder=dict(arch={text_arch!r}, adapter={lora}))\n")
+    image_arch, text_arch = (
+        dict(arch, _delete_=True) for arch in (IMAGE_ARCHS[name][0], tiny_medical_arch(name)))
+    path.write_text(f"_base_ = ['{REPO}/configs/finetune/{stem}-lora-vt_captions.py']\n"
+                    f"model = dict(backbone=dict(arch={image_arch!r}, adapter={lora},\n"
+                    f"                           out_indices=(1, 2, 3)),\n"
+                    f"             text_encoder=dict(arch={text_arch!r}, adapter={lora}))\n")
     return path
 
 
@@ -147,21 +164,27 @@ def test_export_tool_on_a_vt_checkpoint(name, tiny_bert_dir, releases, tmp_path)
     torch.save(dict(meta=dict(iter=1), state_dict=model.state_dict()), checkpoint)
     config, out = tiny_config(tmp_path, name), tmp_path / 'export' / 'vt.safetensors'
     with pytest.raises(TextModelFolderError, match=r'config\.json.*vocab\.txt'):
-        _export_tool().main([str(config), str(checkpoint), str(out), '--text-model-dir',
-                             str(tmp_path / 'no-bert-here')])
-    assert _export_tool().main([str(config), str(checkpoint), str(out),
-                                '--text-model-dir', str(tiny_bert_dir)]) == 0
+        _export_tool().main([
+            str(config),
+            str(checkpoint),
+            str(out), '--text-model-dir',
+            str(tmp_path / 'no-bert-here')
+        ])
+    assert _export_tool().main(
+        [str(config),
+         str(checkpoint),
+         str(out), '--text-model-dir',
+         str(tiny_bert_dir)]) == 0
     from safetensors.torch import load_file
     image, text = load_file(str(out)), load_file(str(text_adapter_path(out)))
     assert set(image) == set(model.backbone.adapter_state_dict())
-    assert all(torch.equal(text[k], v)
-               for k, v in model.text_encoder.adapter_state_dict().items())
+    assert all(torch.equal(text[k], v) for k, v in model.text_encoder.adapter_state_dict().items())
 
 
 @pytest.mark.parametrize('name,downstream', [(BIOMEDCLIP, 'ht/biomedclip-lora_busi.py'),
                                              (UNIMEDCLIP, 'cls/unimedclip-lora_busi.py')])
-def test_vt_image_adapters_load_into_downstream_configs(name, downstream, tiny_bert_dir,
-                                                        releases, tmp_path):
+def test_vt_image_adapters_load_into_downstream_configs(name, downstream, tiny_bert_dir, releases,
+                                                        tmp_path):
     """The image half of a V+T stage-1 export is what the LoRA segmentation/classification
     configs load with ``model.backbone.adapter_checkpoint``."""
     from mmengine.config import Config
@@ -174,9 +197,13 @@ def test_vt_image_adapters_load_into_downstream_configs(name, downstream, tiny_b
     image_file = export_adapters(model.backbone, tmp_path / 'vt.safetensors', model.text_encoder)[0]
     backbone = Config.fromfile(str(REPO / 'configs' / downstream)).model.backbone
     assert backbone.adapter.type == 'LoRAAdapter'
-    backbone.update(arch=IMAGE_ARCHS[name][0], pretrained=str(releases[name]),
-                    out_indices=(1, 2, 3), adapter=dict(backbone.adapter, rank=RANK, alpha=8),
-                    adapter_checkpoint=str(image_file), _scope_='mmseg')
+    backbone.update(
+        arch=IMAGE_ARCHS[name][0],
+        pretrained=str(releases[name]),
+        out_indices=(1, 2, 3),
+        adapter=dict(backbone.adapter, rank=RANK, alpha=8),
+        adapter_checkpoint=str(image_file),
+        _scope_='mmseg')
     loaded = SEG_MODELS.build(backbone)
     exported = model.backbone.adapter_state_dict()
     assert set(loaded.adapter_state_dict()) == set(exported)
@@ -194,6 +221,7 @@ def test_stage1_config_without_a_folder_names_the_files(stem, monkeypatch):
     cfg.model.backbone.update(arch=IMAGE_ARCHS[name][0], out_indices=(1, 2, 3))
     cfg.model.text_encoder.arch = tiny_medical_arch(name)
     with DefaultScope.overwrite_default_scope('mmpretrain'), pytest.raises(
-            TextModelFolderError, match=r'not found: .*data/weights/BiomedNLP-BiomedBERT-base-'
-                                        r'uncased-abstract.*config\.json.*vocab\.txt'):
+            TextModelFolderError,
+            match=r'not found: .*data/weights/BiomedNLP-BiomedBERT-base-'
+            r'uncased-abstract.*config\.json.*vocab\.txt'):
         MODELS.build(cfg.model)

@@ -12,8 +12,8 @@ import mmseg_ht  # noqa: F401  (installs the mmcv.ops stand-in before mmseg is i
 
 # BUSI files picked for the subset: multi-focal (_mask_1, _mask_1 + _mask_2), RGB, plain, normal.
 BUSI_SUBSET = {
-    'benign': ['benign (100)', 'benign (195)', 'benign (102)', 'benign (1)', 'benign (2)',
-               'benign (3)'],
+    'benign':
+    ['benign (100)', 'benign (195)', 'benign (102)', 'benign (1)', 'benign (2)', 'benign (3)'],
     'malignant': ['malignant (53)', 'malignant (1)', 'malignant (2)', 'malignant (3)'],
     'normal': ['normal (1)'],
 }
@@ -24,7 +24,9 @@ def speckle_image(shape: Tuple[int, int], seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).integers(20, 230, size=shape, dtype=np.uint8)
 
 
-def disk_mask(shape: Tuple[int, int], centre: Tuple[int, int], radius: int,
+def disk_mask(shape: Tuple[int, int],
+              centre: Tuple[int, int],
+              radius: int,
               value: int = 255) -> np.ndarray:
     """uint8 mask with a filled disk of ``value`` (centre given as x, y)."""
     mask = np.zeros(shape, dtype=np.uint8)
@@ -49,8 +51,13 @@ def write_image() -> Callable[[Path, np.ndarray], Path]:
 def make_pairs() -> Callable[..., List[str]]:
     """Write ``count`` image/mask pairs into two folders; return the stems."""
 
-    def _make(image_dir: Path, mask_dir: Path, count: int, image_ext: str = '.png',
-              mask_ext: str = '.png', shape: Tuple[int, int] = (48, 64), prefix: str = 'img',
+    def _make(image_dir: Path,
+              mask_dir: Path,
+              count: int,
+              image_ext: str = '.png',
+              mask_ext: str = '.png',
+              shape: Tuple[int, int] = (48, 64),
+              prefix: str = 'img',
               seed: int = 0) -> List[str]:
         stems = []
         for i in range(count):
@@ -68,8 +75,8 @@ def folder_src(tmp_path: Path, make_pairs) -> Path:
     """Generic ``images/`` + ``masks/`` layout with 20 pairs and a labels.csv (two classes)."""
     src = tmp_path / 'folder_src'
     stems = make_pairs(src / 'images', src / 'masks', 20)
-    lines = ['filename,label'] + [f'{s}.png,{"malignant" if i % 2 else "benign"}'
-                                  for i, s in enumerate(stems)]
+    lines = ['filename,label'
+             ] + [f'{s}.png,{"malignant" if i % 2 else "benign"}' for i, s in enumerate(stems)]
     (src / 'labels.csv').write_text('\n'.join(lines) + '\n')
     return src
 
@@ -94,8 +101,14 @@ def ddti_xml(case: str, marks: Dict[int, Optional[str]], tirads: Optional[str] =
 
 def svg_regions(*polygons: List[Tuple[int, int]]) -> str:
     """svg JSON of freehand regions with the given (x, y) points."""
-    return json.dumps([{'points': [{'x': x, 'y': y} for x, y in poly], 'annotation': {},
-                        'regionType': 'freehand'} for poly in polygons])
+    return json.dumps([{
+        'points': [{
+            'x': x,
+            'y': y
+        } for x, y in poly],
+        'annotation': {},
+        'regionType': 'freehand'
+    } for poly in polygons])
 
 
 SQUARE = [(10, 10), (30, 10), (30, 30), (10, 30)]
@@ -113,8 +126,11 @@ def ddti_src(tmp_path: Path) -> Path:
     shape = (48, 64)
     for case in range(1, 11):
         (src / f'{case}.xml').parent.mkdir(parents=True, exist_ok=True)
-        (src / f'{case}.xml').write_text(ddti_xml(str(case), {1: svg_regions(SQUARE),
-                                                              2: svg_regions(TRIANGLE)}))
+        (src / f'{case}.xml').write_text(
+            ddti_xml(str(case), {
+                1: svg_regions(SQUARE),
+                2: svg_regions(TRIANGLE)
+            }))
         for n in (1, 2):
             write(src / f'{case}_{n}.jpg', speckle_image(shape, case * 10 + n))
     (src / '11.xml').write_text(ddti_xml('11', {1: svg_regions(SQUARE, TRIANGLE), 2: None}, '3'))
@@ -146,7 +162,8 @@ def prostate_src(tmp_path: Path) -> Path:
             scan = rng.uniform(0, 1000 if dtype == np.float32 else 255, (40, 30, 6)).astype(dtype)
             label = np.zeros((40, 30, 6), dtype=np.uint8)
             label[10:30, 5:20, 1:5] = 1
-            scans, labels = src / subset / 'micro_ultrasound_scans', src / subset / 'expert_annotations'
+            scans = src / subset / 'micro_ultrasound_scans'
+            labels = src / subset / 'expert_annotations'
             write_nifti(scans / f'microUS_{subset}_{p:02d}.nii.gz', scan)
             write_nifti(labels / f'expert_annotation_{subset}_{p:02d}.nii.gz', label)
     return src

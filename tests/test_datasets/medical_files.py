@@ -23,11 +23,14 @@ def _region(delta_cm: Tuple[float, float], units: int, box: Tuple[int, int, int,
     return region
 
 
-def write_dicom(path: Path, pixels: np.ndarray, region_cm: Optional[Tuple[float, float]] = None,
+def write_dicom(path: Path,
+                pixels: np.ndarray,
+                region_cm: Optional[Tuple[float, float]] = None,
                 pixel_spacing_mm: Optional[Tuple[float, float]] = None,
-                extra_regions: Sequence[Tuple[Tuple[float, float], int,
-                                              Tuple[int, int, int, int]]] = (),
-                photometric: Optional[str] = None, preamble: bool = True) -> Path:
+                extra_regions: Sequence[Tuple[Tuple[float, float], int, Tuple[int, int, int,
+                                                                              int]]] = (),
+                photometric: Optional[str] = None,
+                preamble: bool = True) -> Path:
     """Uncompressed ultrasound DICOM of ``pixels``: (H, W), (H, W, 3) RGB or (F, H, W[, 3]).
 
     ``region_cm`` = (row, col) PhysicalDeltaY/X in cm of one region covering the image;
@@ -74,7 +77,9 @@ def write_dicom(path: Path, pixels: np.ndarray, region_cm: Optional[Tuple[float,
     return path
 
 
-def write_nifti_image(path: Path, data: np.ndarray, zooms: Sequence[float],
+def write_nifti_image(path: Path,
+                      data: np.ndarray,
+                      zooms: Sequence[float],
                       unit: Optional[str] = 'mm') -> Path:
     """NIfTI-1 file (.nii or .nii.gz by name) with voxel sizes ``zooms`` in ``unit``."""
     import nibabel as nib

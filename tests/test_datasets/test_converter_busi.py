@@ -35,11 +35,14 @@ def test_busi_subset_conversion(busi_subset: Path, tmp_path: Path):
     assert all(' ' not in name and '(' not in name for name in rows)
 
     # multi-focal masks are OR-merged; every mask is 0/1 and matches its image size
-    assert sorted(report.masks_merged) == ['benign/benign (100).png', 'benign/benign (195).png',
-                                           'malignant/malignant (53).png']
+    assert sorted(report.masks_merged) == [
+        'benign/benign (100).png', 'benign/benign (195).png', 'malignant/malignant (53).png'
+    ]
     assert report.images_converted_to_gray == ['benign/benign (102).png']
-    src_masks = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) > 0
-                 for p in sorted((busi_subset / 'benign').glob('benign (195)_mask*.png'))]
+    src_masks = [
+        cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) > 0
+        for p in sorted((busi_subset / 'benign').glob('benign (195)_mask*.png'))
+    ]
     assert len(src_masks) == 3
     merged = np.logical_or.reduce(src_masks)
     split = rows['benign_195.png']['split']
@@ -59,6 +62,7 @@ def test_busi_subset_conversion(busi_subset: Path, tmp_path: Path):
 
 
 def test_busi_split_is_seeded(busi_subset: Path, tmp_path: Path):
+
     def splits(out: Path, seed: int):
         convert_busi(busi_subset, out, ConvertOptions(seed=seed))
         return {name: row['split'] for name, row in read_labels(out).items()}

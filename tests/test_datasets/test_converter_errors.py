@@ -43,8 +43,8 @@ def test_busi_image_without_mask(tmp_path: Path, write_image):
     with pytest.raises(UnpairedFilesError, match=r'benign/benign \(1\)\.png'):
         convert_busi(root, tmp_path / 'out')
     with pytest.raises(SourceLayoutError, match="'normal/'"):
-        convert_busi(root, tmp_path / 'out2', ConvertOptions(skip_unpaired=True),
-                     include_normal=True)
+        convert_busi(
+            root, tmp_path / 'out2', ConvertOptions(skip_unpaired=True), include_normal=True)
 
 
 def test_corrupt_image_named_or_skipped(src: Path, tmp_path: Path):
@@ -72,7 +72,7 @@ def test_non_binary_masks_are_binarised_and_counted(src: Path, tmp_path: Path, w
     shape = (48, 64)
     ramp = np.tile(np.linspace(0, 255, 64).astype(np.uint8), (48, 1))  # anti-aliased-like
     write_image(src / 'masks' / 'img000.png', ramp)
-    colour = np.zeros(shape + (3,), np.uint8)
+    colour = np.zeros(shape + (3, ), np.uint8)
     colour[:, 32:, 2] = 200  # red lesion in BGR
     write_image(src / 'masks' / 'img001.png', colour)
     palette = Image.fromarray(np.where(ramp > 200, 2, 0).astype(np.uint8), mode='P')

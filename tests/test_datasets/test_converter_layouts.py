@@ -50,8 +50,8 @@ def test_tn3k(tn3k_src: Path, tmp_path: Path):
     assert report.counts == {'train': 8, 'val': 2, 'test': 4}
     test_rows = {n for n, r in rows.items() if r['split'] == 'test'}
     assert test_rows == {f'test_0{i:03d}.png' for i in range(4)}
-    assert all(r['source'].startswith('trainval-image/')
-               for n, r in rows.items() if n not in test_rows)
+    assert all(r['source'].startswith('trainval-image/') for n, r in rows.items()
+               if n not in test_rows)
     # JPEG masks are noisy: thresholded at 128 and counted; PNG test masks are clean
     assert len(report.masks_binarised) == 10
     assert all(src.startswith('trainval-image/') for src in report.masks_binarised)
@@ -96,8 +96,9 @@ def test_folder_with_labels(folder_src: Path, tmp_path: Path):
 def test_folder_all_test_and_groups(folder_src: Path, tmp_path: Path):
     report = convert_folder(folder_src, tmp_path / 'ext', all_test=True)
     assert report.counts == {'train': 0, 'val': 0, 'test': 20}
-    (folder_src / 'labels.csv').write_text(
-        'filename,label,group\n' + ''.join(f'img{i:03d},x,patient{i // 4}\n' for i in range(20)))
+    (folder_src / 'labels.csv').write_text('filename,label,group\n' +
+                                           ''.join(f'img{i:03d},x,patient{i // 4}\n'
+                                                   for i in range(20)))
     grouped = convert_folder(folder_src, tmp_path / 'grouped')
     rows = read_labels(tmp_path / 'grouped')
     for p in range(5):

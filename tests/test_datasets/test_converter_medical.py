@@ -43,8 +43,8 @@ def test_png_images_with_gif_masks_convert(tmp_path: Path):
     assert data['source_formats'] == {'images': {'png': 10}, 'masks': {'gif': 10}}
     assert data['spacing']['with'] == 0 and data['spacing']['without'] == 10
     row = read_csv(tmp_path / 'out' / 'labels.csv')['nodule03.png']
-    mask = cv2.imread(str(tmp_path / 'out' / 'ann_dir' / row['split'] / 'nodule03.png'),
-                      cv2.IMREAD_UNCHANGED)
+    mask = cv2.imread(
+        str(tmp_path / 'out' / 'ann_dir' / row['split'] / 'nodule03.png'), cv2.IMREAD_UNCHANGED)
     np.testing.assert_array_equal(mask, disk_mask(SHAPE, (23, 24), 8, value=1))
 
 
@@ -60,8 +60,10 @@ def test_webp_mask_named_with_the_reason_not_missing(tmp_path: Path):
     assert 'without a mask' not in message
     report = convert_folder(src, tmp_path / 'out2', ConvertOptions(skip_unpaired=True))
     assert sum(report.counts.values()) == 9
-    assert {'file': 'masks/nodule04.webp',
-            'reason': 'WebP images are not supported (extension .webp)'} in report.skipped
+    assert {
+        'file': 'masks/nodule04.webp',
+        'reason': 'WebP images are not supported (extension .webp)'
+    } in report.skipped
 
 
 def test_several_masks_lonely_masks_and_stray_files(tmp_path: Path):
@@ -123,8 +125,9 @@ def test_dicom_folder_frames_spacing_and_report(dicom_src: Path, tmp_path: Path,
     assert (cine2['row_mm'], cine2['col_mm']) == ('0.3', '0.3')
     bare = spacing[f'img_dir/{labels["IM_0007.png"]["split"]}/IM_0007.png']
     assert (bare['row_mm'], bare['spacing_source']) == ('', 'none')
-    mask = cv2.imread(str(out / 'ann_dir' / labels['cine_f002.png']['split'] / 'cine_f002.png'),
-                      cv2.IMREAD_UNCHANGED)
+    mask = cv2.imread(
+        str(out / 'ann_dir' / labels['cine_f002.png']['split'] / 'cine_f002.png'),
+        cv2.IMREAD_UNCHANGED)
     np.testing.assert_array_equal(mask, disk_mask(SHAPE, (25, 24), 6, value=1))
     report = json.loads((out / 'conversion_report.json').read_text())
     assert report['spacing']['files_without'] == ['images/IM_0007']
@@ -133,10 +136,15 @@ def test_dicom_folder_frames_spacing_and_report(dicom_src: Path, tmp_path: Path,
 def test_dataset_puts_spacing_into_the_sample_metainfo(dicom_src: Path, tmp_path: Path):
     out = tmp_path / 'out'
     convert_folder(dicom_src, out, ConvertOptions(), all_test=True)
-    pipeline = [dict(type='mmseg.LoadUltrasoundImage'), dict(type='mmseg.LoadBinaryMask'),
-                dict(type='mmseg.PackSegInputs')]
-    dataset = LNDataset(data_root=str(out), pipeline=pipeline,
-                        data_prefix=dict(img_path='img_dir/test', seg_map_path='ann_dir/test'))
+    pipeline = [
+        dict(type='mmseg.LoadUltrasoundImage'),
+        dict(type='mmseg.LoadBinaryMask'),
+        dict(type='mmseg.PackSegInputs')
+    ]
+    dataset = LNDataset(
+        data_root=str(out),
+        pipeline=pipeline,
+        data_prefix=dict(img_path='img_dir/test', seg_map_path='ann_dir/test'))
     by_name = {Path(info['img_path']).name: i for i, info in enumerate(dataset.load_data_list())}
     assert dataset.get_data_info(by_name['us3.png'])['spacing'] == (0.1, 0.2)
     assert dataset[by_name['us3.png']]['data_samples'].metainfo['spacing'] == (0.1, 0.2)
@@ -144,8 +152,10 @@ def test_dataset_puts_spacing_into_the_sample_metainfo(dicom_src: Path, tmp_path
     assert 'spacing' not in dataset[by_name['IM_0007.png']]['data_samples'].metainfo
     (out / 'spacing.csv').write_text('image,row_mm,col_mm\nimg_dir/test/us3.png,-1,0.2\n')
     with pytest.raises(ValueError, match='spacing.csv line 2: row_mm/col_mm must be positive'):
-        LNDataset(data_root=str(out), pipeline=pipeline,
-                  data_prefix=dict(img_path='img_dir/test', seg_map_path='ann_dir/test'))
+        LNDataset(
+            data_root=str(out),
+            pipeline=pipeline,
+            data_prefix=dict(img_path='img_dir/test', seg_map_path='ann_dir/test'))
 
 
 def test_cine_with_one_mask_file_per_annotated_frame(tmp_path: Path):
@@ -161,19 +171,21 @@ def test_cine_with_one_mask_file_per_annotated_frame(tmp_path: Path):
     labels = read_csv(tmp_path / 'out' / 'labels.csv')
     assert sorted(labels) == ['cine_f001.png', 'cine_f003.png']
     assert report.skipped_by_reason() == {'frame without mask': 2}
-    assert {item['file'] for item in report.skipped} == {'images/cine.dcm[frame 0]',
-                                                          'images/cine.dcm[frame 2]'}
+    assert {item['file']
+            for item in report.skipped} == {'images/cine.dcm[frame 0]', 'images/cine.dcm[frame 2]'}
     row = labels['cine_f003.png']
-    image = cv2.imread(str(tmp_path / 'out' / 'img_dir' / row['split'] / 'cine_f003.png'),
-                       cv2.IMREAD_UNCHANGED)
+    image = cv2.imread(
+        str(tmp_path / 'out' / 'img_dir' / row['split'] / 'cine_f003.png'), cv2.IMREAD_UNCHANGED)
     np.testing.assert_array_equal(image, cine[3])
     assert report.spacing_counts()['by_source'] == {'DICOM ultrasound region': 2}
 
 
 def test_frame_count_mismatch_is_named(dicom_src: Path, tmp_path: Path):
     write_dicom(dicom_src / 'masks' / 'cine.dcm', np.zeros((3, *SHAPE), np.uint8))
-    with pytest.raises(UnpairedFilesError, match=r'images/cine.dcm: frame count differs: '
-                       r'images/cine.dcm has 4 frame\(s\), masks/cine.dcm 3'):
+    with pytest.raises(
+            UnpairedFilesError,
+            match=r'images/cine.dcm: frame count differs: '
+            r'images/cine.dcm has 4 frame\(s\), masks/cine.dcm 3'):
         convert_folder(dicom_src, tmp_path / 'out')
 
 
@@ -205,8 +217,8 @@ def test_nifti_volumes_with_anisotropic_voxels(tmp_path: Path):
 
     annotated = convert_folder(src, tmp_path / 'annotated', skip_empty_frames=True)
     assert sum(annotated.counts.values()) == 3
-    assert [item['file'] for item in annotated.skipped] == ['images/case1.nii.gz[z=0]',
-                                                             'images/case1.nii.gz[z=4]']
+    assert [item['file'] for item in annotated.skipped
+            ] == ['images/case1.nii.gz[z=0]', 'images/case1.nii.gz[z=4]']
     assert annotated.skipped_by_reason() == {'empty mask (--skip-empty-frames)': 2}
 
 
@@ -217,8 +229,7 @@ def test_prostate_volumes_keep_their_header_spacing(prostate_src: Path, tmp_path
     for path in (scan, annotation):
         write_nifti_image(path, np.asanyarray(nib.load(str(path)).dataobj), (0.1, 0.05, 1.0))
     report = convert_prostate(prostate_src, tmp_path / 'out')
-    assert report.spacing_counts() == {'with': 4, 'without': 24,
-                                       'by_source': {'NIfTI header': 4}}
+    assert report.spacing_counts() == {'with': 4, 'without': 24, 'by_source': {'NIfTI header': 4}}
     rows = read_csv(tmp_path / 'out' / 'spacing.csv')
     with_spacing = {k: (r['row_mm'], r['col_mm']) for k, r in rows.items() if r['row_mm']}
     assert len(with_spacing) == 4 and set(with_spacing.values()) == {('0.05', '0.1')}

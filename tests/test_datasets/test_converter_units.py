@@ -9,14 +9,16 @@ from mmseg_ht.datasets.converters.naming import safe_stem, unique_stems
 from mmseg_ht.datasets.converters.splits import TRAIN_VAL_8_2, allocate_counts, assign_splits
 
 
-@pytest.mark.parametrize('total, ratios, expected', [
-    (10, (0.8, 0.1, 0.1), [8, 1, 1]),
-    (437, (0.8, 0.1, 0.1), [349, 44, 44]),
-    (4, (0.8, 0.1, 0.1), [2, 1, 1]),  # every split gets one as soon as possible
-    (3, (0.8, 0.1, 0.1), [1, 1, 1]),
-    (2, (0.8, 0.1, 0.1), [2, 0, 0]),
-    (10, TRAIN_VAL_8_2, [8, 2, 0]),
-])
+@pytest.mark.parametrize(
+    'total, ratios, expected',
+    [
+        (10, (0.8, 0.1, 0.1), [8, 1, 1]),
+        (437, (0.8, 0.1, 0.1), [349, 44, 44]),
+        (4, (0.8, 0.1, 0.1), [2, 1, 1]),  # every split gets one as soon as possible
+        (3, (0.8, 0.1, 0.1), [1, 1, 1]),
+        (2, (0.8, 0.1, 0.1), [2, 0, 0]),
+        (10, TRAIN_VAL_8_2, [8, 2, 0]),
+    ])
 def test_allocate_counts(total, ratios, expected):
     assert allocate_counts(total, ratios) == expected
 
@@ -42,16 +44,18 @@ def test_stems():
     assert unique_stems(['a b', 'a_b', 'A_B', 'c']) == ['a_b', 'a_b_2', 'A_B_3', 'c']
 
 
-@pytest.mark.parametrize('array, expected, needed', [
-    (np.array([[0, 1]], np.uint8), [[0, 1]], False),
-    (np.array([[0, 255]], np.uint8), [[0, 1]], False),
-    (np.array([[0, 38]], np.uint8), [[0, 1]], True),  # two values {0, v}
-    (np.array([[0, 3, 127, 128, 250]], np.uint8), [[0, 0, 0, 1, 1]], True),  # JPEG noise
-    (np.array([[0, 1000, 40000, 65535]], np.uint16), [[0, 0, 1, 1]], True),
-    (np.array([[[0, 0, 0], [0, 0, 200], [90, 90, 90]]], np.uint8), [[0, 1, 0]], True),
-    (np.array([[[255, 255, 255, 0], [0, 0, 0, 255]]], np.uint8), [[1, 0]], False),  # gray+alpha
-    (np.array([[True, False]]), [[1, 0]], False),
-])
+@pytest.mark.parametrize(
+    'array, expected, needed',
+    [
+        (np.array([[0, 1]], np.uint8), [[0, 1]], False),
+        (np.array([[0, 255]], np.uint8), [[0, 1]], False),
+        (np.array([[0, 38]], np.uint8), [[0, 1]], True),  # two values {0, v}
+        (np.array([[0, 3, 127, 128, 250]], np.uint8), [[0, 0, 0, 1, 1]], True),  # JPEG noise
+        (np.array([[0, 1000, 40000, 65535]], np.uint16), [[0, 0, 1, 1]], True),
+        (np.array([[[0, 0, 0], [0, 0, 200], [90, 90, 90]]], np.uint8), [[0, 1, 0]], True),
+        (np.array([[[255, 255, 255, 0], [0, 0, 0, 255]]], np.uint8), [[1, 0]], False),  # gray+alpha
+        (np.array([[True, False]]), [[1, 0]], False),
+    ])
 def test_binarise_mask(array, expected, needed):
     mask, was_needed = binarise_mask(array)
     assert mask.dtype == np.uint8
@@ -68,8 +72,9 @@ def test_crop_keeps_dark_tissue_and_ignores_frame_text(shadow_rows):
     image[top:bottom, 50:260] = rng.integers(1, 6, (bottom - top, 210))  # dark, not black
     cv2.putText(image, 'RIGHT BREAST 12MHz', (5, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.5, 255, 1)
     cv2.putText(image, '4.5cm', (265, 100), cv2.FONT_HERSHEY_SIMPLEX, 0.4, 255, 1)
-    encoded = cv2.imdecode(cv2.imencode('.jpg', image, [cv2.IMWRITE_JPEG_QUALITY, 75])[1],
-                           cv2.IMREAD_GRAYSCALE)  # JPEG noise in the frame
+    encoded = cv2.imdecode(
+        cv2.imencode('.jpg', image, [cv2.IMWRITE_JPEG_QUALITY, 75])[1],
+        cv2.IMREAD_GRAYSCALE)  # JPEG noise in the frame
     box = find_content_box(encoded)
     assert box is not None
     assert abs(box.y0 - 30) <= 2 and abs(box.y1 - 190) <= 2

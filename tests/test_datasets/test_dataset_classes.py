@@ -10,8 +10,12 @@ from mmseg_ht.datasets.converters import convert_folder
 
 SPLIT = dict(img_path='img_dir/train', seg_map_path='ann_dir/train')
 CLASS_NAMES = {
-    'BUSIDataset': 'lesion', 'DDTIDataset': 'nodule', 'TN3KDataset': 'nodule',
-    'ProstateDataset': 'prostate', 'LNDataset': 'lymph node', 'PhantomUSDataset': 'lesion',
+    'BUSIDataset': 'lesion',
+    'DDTIDataset': 'nodule',
+    'TN3KDataset': 'nodule',
+    'ProstateDataset': 'prostate',
+    'LNDataset': 'lymph node',
+    'PhantomUSDataset': 'lesion',
     'BinaryUltrasoundDataset': 'foreground',
 }
 
@@ -43,9 +47,12 @@ def test_every_class_loads_a_converted_folder(type_name: str, data_root: Path):
 
 
 def test_pipeline_yields_binary_labels(data_root: Path):
-    dataset = build('BUSIDataset', data_root, test_mode=True,
-                    pipeline=[dict(type='LoadImageFromFile'),
-                              dict(type='mmseg.LoadAnnotations')])
+    dataset = build(
+        'BUSIDataset',
+        data_root,
+        test_mode=True,
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='mmseg.LoadAnnotations')])
     sample = dataset[0]
     assert sample['img'].ndim == 3 and sample['img'].shape[2] == 3  # gray PNG -> 3-channel BGR
     assert set(np.unique(sample['gt_seg_map'])) <= {0, 1}
@@ -63,12 +70,16 @@ def test_missing_root_names_the_converter(tmp_path: Path):
 
 def test_empty_or_missing_image_folder(data_root: Path):
     with pytest.raises(FileNotFoundError, match=r'image folder does not exist: .*img_dir/nope'):
-        build('TN3KDataset', data_root, data_prefix=dict(img_path='img_dir/nope',
-                                                          seg_map_path='ann_dir/train'))
+        build(
+            'TN3KDataset',
+            data_root,
+            data_prefix=dict(img_path='img_dir/nope', seg_map_path='ann_dir/train'))
     (data_root / 'img_dir' / 'empty').mkdir()
     with pytest.raises(FileNotFoundError, match=r'no \*\.png images in .*tn3k\.py'):
-        build('TN3KDataset', data_root, data_prefix=dict(img_path='img_dir/empty',
-                                                          seg_map_path='ann_dir/train'))
+        build(
+            'TN3KDataset',
+            data_root,
+            data_prefix=dict(img_path='img_dir/empty', seg_map_path='ann_dir/train'))
 
 
 def test_unpaired_split_lists_files(data_root: Path):

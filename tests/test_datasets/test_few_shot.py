@@ -8,7 +8,6 @@ import pytest
 
 from mmseg_ht.datasets import BUSIDataset
 from mmseg_ht.datasets.few_shot import PAPER_RATIOS, check_ratio, few_shot_indices
-
 from tests.test_classification.test_dataset import make_converted
 
 
@@ -66,9 +65,11 @@ def _seg_folder(root: Path, count: int) -> Path:
 
 
 def _seg(root: Path, **kwargs) -> BUSIDataset:
-    return BUSIDataset(data_root=str(root), pipeline=[],
-                       data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train'),
-                       **kwargs)
+    return BUSIDataset(
+        data_root=str(root),
+        pipeline=[],
+        data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train'),
+        **kwargs)
 
 
 def test_segmentation_dataset_ratio_option(tmp_path):
@@ -90,8 +91,8 @@ def test_classification_dataset_ratio_is_stratified(tmp_path):
     rows = [(f'b{n:02d}.png', 'benign', 'train') for n in range(30)]
     rows += [(f'm{n:02d}.png', 'malignant', 'train') for n in range(10)]
     root = make_converted(tmp_path, rows)
-    subset = BUSIClsDataset(data_root=str(root), data_prefix=dict(img_path='img_dir/train'),
-                            ratio=0.05, ratio_seed=0)
+    subset = BUSIClsDataset(
+        data_root=str(root), data_prefix=dict(img_path='img_dir/train'), ratio=0.05, ratio_seed=0)
     labels = [subset.get_data_info(i)['gt_label'] for i in range(len(subset))]
     assert Counter(labels) == {0: 2, 1: 1}  # round(1.5) = 2 benign; malignant kept (min one)
 
@@ -100,13 +101,15 @@ def test_ratio_from_config_overrides(tmp_path):
     """``--cfg-options train_dataloader.dataset.ratio=...`` reaches the data set."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
 
     import mmseg_ht  # noqa: F401
-    from mmseg.registry import DATASETS
     init_default_scope('mmseg')
     root = _seg_folder(tmp_path, 20)
     cfg = Config.fromfile(str(Path(__file__).resolve().parents[2] / 'configs/ht/clip-ht_busi.py'))
-    cfg.merge_from_dict({'train_dataloader.dataset.ratio': 0.5,
-                         'train_dataloader.dataset.data_root': str(root)})
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.ratio': 0.5,
+        'train_dataloader.dataset.data_root': str(root)
+    })
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     assert len(dataset) == 10 and dataset.ratio == 0.5

@@ -26,8 +26,10 @@ def dicom_data(tmp_path_factory) -> Path:
     """10 ultrasound DICOMs with a cm region and DICOM masks, converted by the CLI."""
     src = tmp_path_factory.mktemp('dicom') / 'src'
     for i in range(10):
-        write_dicom(src / 'images' / f'case{i:02d}.dcm', speckle_image(SHAPE, i),
-                    region_cm=(SPACING_MM[0] / 10, SPACING_MM[1] / 10))
+        write_dicom(
+            src / 'images' / f'case{i:02d}.dcm',
+            speckle_image(SHAPE, i),
+            region_cm=(SPACING_MM[0] / 10, SPACING_MM[1] / 10))
         write_dicom(src / 'masks' / f'case{i:02d}.dcm',
                     disk_mask(SHAPE, (30 + i, 32), 10 + i, value=1))
     out = src.parent / 'converted'
@@ -38,13 +40,32 @@ def dicom_data(tmp_path_factory) -> Path:
 
 def test_tools_test_reports_hd95_asd_in_mm(dicom_data: Path, tmp_path: Path):
     work = tmp_path / 'work'
-    run_tool('tools/train.py', CONFIG, '--work-dir', str(work), '--cfg-options', *TINY, *FAST,
-             *SHORT, env={'DATA_ROOT': str(dicom_data)})
+    run_tool(
+        'tools/train.py',
+        CONFIG,
+        '--work-dir',
+        str(work),
+        '--cfg-options',
+        *TINY,
+        *FAST,
+        *SHORT,
+        env={'DATA_ROOT': str(dicom_data)})
     checkpoint = work / 'iter_2.pth'
     pred_dir, out_dir = tmp_path / 'pred', tmp_path / 'out'
-    result = run_tool('tools/test.py', CONFIG, str(checkpoint), '--work-dir', str(tmp_path),
-                      '--pred-dir', str(pred_dir), '--out', str(out_dir),
-                      '--cfg-options', *TINY, *FAST, env={'DATA_ROOT': str(dicom_data)})
+    result = run_tool(
+        'tools/test.py',
+        CONFIG,
+        str(checkpoint),
+        '--work-dir',
+        str(tmp_path),
+        '--pred-dir',
+        str(pred_dir),
+        '--out',
+        str(out_dir),
+        '--cfg-options',
+        *TINY,
+        *FAST,
+        env={'DATA_ROOT': str(dicom_data)})
     output = result.stdout + result.stderr
     assert 'HD95 (mm)' in output and 'ASD (mm)' in output and 'unit=mm' in output
     metrics = json.loads((tmp_path / 'test_results.json').read_text())['metrics']
@@ -56,8 +77,8 @@ def test_tools_test_reports_hd95_asd_in_mm(dicom_data: Path, tmp_path: Path):
     hd95, asd = [], []
     for row in rows:  # recompute from the written predictions with the DICOM spacing
         pred = cv2.imread(str(pred_dir / row['filename']), cv2.IMREAD_UNCHANGED) == 1
-        gt = cv2.imread(str(dicom_data / 'ann_dir' / 'test' / row['filename']),
-                        cv2.IMREAD_UNCHANGED) == 1
+        gt = cv2.imread(
+            str(dicom_data / 'ann_dir' / 'test' / row['filename']), cv2.IMREAD_UNCHANGED) == 1
         scores = score_image(pred, gt, SPACING_MM)
         assert float(row['HD95']) == pytest.approx(scores.hd95, abs=1e-3)
         hd95.append(scores.hd95)

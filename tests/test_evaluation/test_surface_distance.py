@@ -1,4 +1,5 @@
-"""Tests of the per-image Dice/IoU/HD95/ASD functions against hand-computed values and brute force."""
+"""Tests of the per-image Dice/IoU/HD95/ASD functions against hand-computed values and brute
+force."""
 import math
 
 import cv2
@@ -10,20 +11,22 @@ from mmseg_ht.evaluation import surface_distance as sd
 
 CROSS = ndimage.generate_binary_structure(2, 1)
 
-
 # ---------------------------------------------------------------- reference implementation
+
 
 def reference_edges(mask: np.ndarray) -> np.ndarray:
     """Surface pixels exactly as MONAI defines them: mask XOR scipy erosion (cross, border 0)."""
     return mask ^ ndimage.binary_erosion(mask, CROSS, border_value=0)
 
 
-def reference_directed(edges_from: np.ndarray, edges_to: np.ndarray, spacing=(1.0, 1.0)) -> np.ndarray:
-    """For every pixel of edges_from, the distance to its nearest pixel of edges_to (all pairs, argmin)."""
+def reference_directed(edges_from: np.ndarray, edges_to: np.ndarray,
+                       spacing=(1.0, 1.0)) -> np.ndarray:
+    """For every pixel of edges_from, the distance to its nearest pixel of edges_to (all pairs,
+    argmin)."""
     scale = np.asarray(spacing, dtype=np.float64)
     points_from = np.argwhere(edges_from) * scale
     points_to = np.argwhere(edges_to) * scale
-    pairwise = np.sqrt(((points_from[:, None, :] - points_to[None, :, :]) ** 2).sum(axis=-1))
+    pairwise = np.sqrt(((points_from[:, None, :] - points_to[None, :, :])**2).sum(axis=-1))
     nearest = pairwise.argmin(axis=1)
     return pairwise[np.arange(len(points_from)), nearest]
 
@@ -44,13 +47,17 @@ def square(shape=(32, 32), top=10, left=10, size=10) -> np.ndarray:
     return mask
 
 
-def random_blob(rng: np.random.Generator, shape, smooth: float = 3.0, level: float = 0.6) -> np.ndarray:
+def random_blob(rng: np.random.Generator,
+                shape,
+                smooth: float = 3.0,
+                level: float = 0.6) -> np.ndarray:
     """A random, possibly multi-part blob: smoothed noise above a quantile."""
     noise = ndimage.gaussian_filter(rng.random(shape), smooth)
     return noise > np.quantile(noise, level)
 
 
 # ---------------------------------------------------------------- building blocks
+
 
 def test_mask_edges_equal_scipy_erosion_including_image_border():
     rng = np.random.default_rng(0)
@@ -68,11 +75,16 @@ def test_opencv_distance_transform_matches_scipy():
     for _ in range(30):
         edges = rng.random(tuple(rng.integers(5, 300, size=2))) < 0.003
         edges[0, 0] = True
-        np.testing.assert_allclose(sd.distance_transform(edges), ndimage.distance_transform_edt(~edges),
-                                   rtol=0, atol=1e-12)
-        np.testing.assert_allclose(sd.distance_transform(edges, (0.7, 0.7)),
-                                   ndimage.distance_transform_edt(~edges, sampling=(0.7, 0.7)),
-                                   rtol=0, atol=1e-9)
+        np.testing.assert_allclose(
+            sd.distance_transform(edges),
+            ndimage.distance_transform_edt(~edges),
+            rtol=0,
+            atol=1e-12)
+        np.testing.assert_allclose(
+            sd.distance_transform(edges, (0.7, 0.7)),
+            ndimage.distance_transform_edt(~edges, sampling=(0.7, 0.7)),
+            rtol=0,
+            atol=1e-9)
 
 
 def test_percentile95_equals_numpy_linear_percentile():
@@ -92,7 +104,8 @@ def test_dice_iou_values():
     assert sd.dice_iou(np.zeros((4, 4)), np.ones((4, 4))) == (0.0, 0.0)
 
 
-@pytest.mark.parametrize('spacing, expected', [(None, None), (2, (2.0, 2.0)), ([0.5, 1.5], (0.5, 1.5)),
+@pytest.mark.parametrize('spacing, expected', [(None, None), (2, (2.0, 2.0)),
+                                               ([0.5, 1.5], (0.5, 1.5)),
                                                (np.array([0.3]), (0.3, 0.3))])
 def test_normalize_spacing(spacing, expected):
     assert sd.normalize_spacing(spacing) == expected
@@ -121,6 +134,7 @@ def test_unknown_policy_and_method_are_rejected():
 
 
 # ---------------------------------------------------------------- hand-computed cases
+
 
 def test_identical_masks_are_perfect():
     scores = sd.score_image(square(), square())
@@ -173,7 +187,8 @@ def test_single_pixel_on_the_corner_of_a_square_symmetric_vs_directed():
     #   left column (r, 10), r = 11..18: 1..8                         (sum 36)
     #   bottom row (19, c), c = 10..19: sqrt(81 + (c-10)^2)
     #   right column (r, 19), r = 11..18: sqrt(81 + (r-10)^2)
-    # Largest: sqrt(162) (corner), then sqrt(145) twice -> 95th percentile (index 33.25) = sqrt(145).
+    # Largest: sqrt(162) (corner), then sqrt(145) twice -> 95th percentile (index 33.25) =
+    # sqrt(145).
     # Symmetric ASD pools 1 + 36 distances.
     gt = square()
     pred = np.zeros_like(gt)
@@ -198,6 +213,7 @@ def test_isotropic_spacing_scales_distances():
 
 # ---------------------------------------------------------------- brute-force agreement
 
+
 @pytest.mark.parametrize('spacing', [None, (0.8, 0.8), (0.5, 1.3), (2.0, 0.25)])
 @pytest.mark.parametrize('method', ['auto', 'pairs', 'transform'])
 def test_agrees_with_brute_force_on_random_masks(spacing, method):
@@ -208,10 +224,16 @@ def test_agrees_with_brute_force_on_random_masks(spacing, method):
         pred = random_blob(rng, shape, smooth=rng.uniform(1, 4), level=rng.uniform(0.5, 0.9))
         gt = random_blob(rng, shape, smooth=rng.uniform(1, 4), level=rng.uniform(0.5, 0.9))
         pred_to_gt, gt_to_pred = sd.surface_distances(pred, gt, spacing, method=method)
-        np.testing.assert_allclose(pred_to_gt, reference_directed(reference_edges(pred), reference_edges(gt),
-                                                                  reference_spacing), rtol=0, atol=1e-6)
-        np.testing.assert_allclose(gt_to_pred, reference_directed(reference_edges(gt), reference_edges(pred),
-                                                                  reference_spacing), rtol=0, atol=1e-6)
+        np.testing.assert_allclose(
+            pred_to_gt,
+            reference_directed(reference_edges(pred), reference_edges(gt), reference_spacing),
+            rtol=0,
+            atol=1e-6)
+        np.testing.assert_allclose(
+            gt_to_pred,
+            reference_directed(reference_edges(gt), reference_edges(pred), reference_spacing),
+            rtol=0,
+            atol=1e-6)
         hd95, asd, asd_symmetric = reference_scores(pred, gt, reference_spacing)
         scores = sd.score_image(pred, gt, spacing)
         assert scores.hd95 == pytest.approx(hd95, abs=1e-6)
@@ -228,8 +250,11 @@ def test_anisotropic_spacing_matches_scipy_distance_transform():
         edges_pred, edges_gt = reference_edges(pred), reference_edges(gt)
         expected = ndimage.distance_transform_edt(~edges_gt, sampling=spacing)[edges_pred]
         for method in ('pairs', 'transform'):
-            np.testing.assert_allclose(sd.surface_distances(pred, gt, spacing, method=method)[0],
-                                       expected, rtol=0, atol=1e-9)
+            np.testing.assert_allclose(
+                sd.surface_distances(pred, gt, spacing, method=method)[0],
+                expected,
+                rtol=0,
+                atol=1e-9)
 
 
 def test_cropping_changes_nothing():
@@ -245,7 +270,8 @@ def test_cropping_changes_nothing():
             full = sd.surface_distances(pred, gt, spacing, crop=False)
             np.testing.assert_array_equal(cropped[0], full[0])
             np.testing.assert_array_equal(cropped[1], full[1])
-            assert sd.score_image(pred, gt, spacing) == sd.score_image(pred, gt, spacing, crop=False)
+            assert sd.score_image(pred, gt, spacing) == sd.score_image(
+                pred, gt, spacing, crop=False)
 
 
 def test_union_crop_slices():
@@ -258,6 +284,7 @@ def test_union_crop_slices():
 
 
 # ---------------------------------------------------------------- empty masks and ignore index
+
 
 def test_empty_policy_penalize():
     empty, lesion = np.zeros((30, 40), dtype=bool), square((30, 40), 5, 5, 8)
@@ -283,7 +310,10 @@ def test_empty_policy_exclude_and_counts():
     assert summary['HD95'] == pytest.approx((scores[0].hd95 + scores[1].hd95) / 2)
     assert summary['ASD'] == pytest.approx((scores[0].asd + scores[1].asd) / 2)
     assert summary['Dice'] == pytest.approx((1 + scores[1].dice + 0 + 0 + 1) / 5)
-    assert {k: v for k, v in summary.items() if k.startswith('n_')} == dict(
+    assert {
+        k: v
+        for k, v in summary.items() if k.startswith('n_')
+    } == dict(
         n_images=5, n_empty_gt=2, n_empty_pred=2, n_both_empty=1, n_distance_excluded=3)
 
     penalized = sd.summarize_scores(sd.score_image(p, g) for p, g in pairs)
@@ -316,10 +346,12 @@ def test_ignore_index_removes_pixels_from_both_masks():
 
 # ---------------------------------------------------------------- real data
 
+
 def test_real_busi_masks_match_brute_force(busi_root):
     rng = np.random.default_rng(6)
     for number in range(1, 21):
-        mask = cv2.imread(str(busi_root / 'benign' / f'benign ({number})_mask.png'), cv2.IMREAD_GRAYSCALE)
+        mask = cv2.imread(
+            str(busi_root / 'benign' / f'benign ({number})_mask.png'), cv2.IMREAD_GRAYSCALE)
         assert mask is not None, f'cannot read benign ({number})_mask.png'
         gt = mask > 127
         pred = ndimage.binary_dilation(gt, iterations=int(rng.integers(1, 6)))
@@ -328,6 +360,9 @@ def test_real_busi_masks_match_brute_force(busi_root):
         scores = sd.score_image(pred, gt)
         assert scores.hd95 == pytest.approx(hd95, abs=1e-6), number
         assert scores.asd == pytest.approx(asd, abs=1e-6), number
-        assert sd.score_image(pred, gt, symmetric_asd=True).asd == pytest.approx(asd_symmetric, abs=1e-6)
+        assert sd.score_image(
+            pred, gt, symmetric_asd=True).asd == pytest.approx(
+                asd_symmetric, abs=1e-6)
         pred_to_gt, gt_to_pred = sd.surface_distances(pred, gt, method='transform')
-        assert sd.hd95_from_distances(pred_to_gt, gt_to_pred) == pytest.approx(hd95, abs=1e-6), number
+        assert sd.hd95_from_distances(pred_to_gt, gt_to_pred) == pytest.approx(
+            hd95, abs=1e-6), number

@@ -5,16 +5,19 @@ import math
 import numpy as np
 import pytest
 import torch
-
-# mmseg_ht first: it installs the mmcv.ops stand-in that mmseg needs.
-from mmseg_ht.evaluation import SurfaceMetric, score_image  # isort: skip
-from mmseg_ht.evaluation import surface_metric as surface_metric_module  # isort: skip
 from mmengine.structures import PixelData
 from mmseg.registry import METRICS
 from mmseg.structures import SegDataSample
 
+# mmseg_ht first: it installs the mmcv.ops stand-in that mmseg needs.
+from mmseg_ht.evaluation import SurfaceMetric, score_image  # isort: skip
+from mmseg_ht.evaluation import surface_metric as surface_metric_module  # isort: skip
 
-def make_sample(pred: np.ndarray, gt: np.ndarray, img_path: str = 'img.png', **metainfo) -> SegDataSample:
+
+def make_sample(pred: np.ndarray,
+                gt: np.ndarray,
+                img_path: str = 'img.png',
+                **metainfo) -> SegDataSample:
     """A SegDataSample as mmseg's test loop hands it to metrics: 1 x H x W label tensors."""
     sample = SegDataSample(metainfo=dict(img_path=img_path, **metainfo))
     sample.pred_sem_seg = PixelData(data=torch.from_numpy(pred.astype(np.int64))[None])
@@ -33,18 +36,18 @@ def square(shape=(40, 50), top=10, left=10, size=12) -> np.ndarray:
 def logged(monkeypatch):
     """Messages SurfaceMetric sends to print_log."""
     messages = []
-    monkeypatch.setattr(surface_metric_module, 'print_log',
-                        lambda msg, logger=None, level=None: messages.append(msg))
+    monkeypatch.setattr(
+        surface_metric_module,
+        'print_log',
+        lambda msg, logger=None, level=None: messages.append(msg))
     return messages
 
 
 def cases():
     """(pred, gt, name) label maps: good, shifted, missed lesion, false alarm, correct negative."""
     empty = np.zeros((40, 50), dtype=np.uint8)
-    return [(square(), square(), 'same.png'),
-            (square(left=14), square(), 'shifted.png'),
-            (empty, square(), 'missed.png'),
-            (square(), empty, 'false_alarm.png'),
+    return [(square(), square(), 'same.png'), (square(left=14), square(), 'shifted.png'),
+            (empty, square(), 'missed.png'), (square(), empty, 'false_alarm.png'),
             (empty, empty, 'negative.png')]
 
 
@@ -72,11 +75,19 @@ def test_penalize_policy_means_and_counts(logged):
     shifted = per_image[1]
     assert result['HD95'] == pytest.approx((0 + shifted.hd95 + diagonal + diagonal + 0) / 5)
     assert result['ASD'] == pytest.approx((0 + shifted.asd + diagonal + diagonal + 0) / 5)
-    assert {k: v for k, v in result.items() if k.startswith('n_')} == dict(
-        n_images=5, n_empty_gt=2, n_empty_pred=2, n_both_empty=1, n_distance_excluded=0,
+    assert {
+        k: v
+        for k, v in result.items() if k.startswith('n_')
+    } == dict(
+        n_images=5,
+        n_empty_gt=2,
+        n_empty_pred=2,
+        n_both_empty=1,
+        n_distance_excluded=0,
         n_spacing_mm=0)
     assert len(logged) == 1
-    assert 'empty_policy=penalize' in logged[0] and 'HD95 (px)' in logged[0] and 'Dice (%)' in logged[0]
+    assert 'empty_policy=penalize' in logged[0] and 'HD95 (px)' in logged[
+        0] and 'Dice (%)' in logged[0]
 
 
 def test_exclude_policy_leaves_empty_images_out_of_distances(logged):
@@ -106,15 +117,19 @@ def test_spacing_from_metainfo_wins_over_default(logged):
     result = run_metric(metric, [make_sample(pred, gt, spacing=(0.5, 0.5))])
     assert result['HD95'] == pytest.approx(0.5 * pixels.hd95)
     assert 'HD95 (mm)' in logged[0] and 'unit=mm' in logged[0]
-    anisotropic = run_metric(SurfaceMetric(), [make_sample(pred, gt, spacing=torch.tensor([0.3, 0.7]))])
+    anisotropic = run_metric(SurfaceMetric(),
+                             [make_sample(pred, gt, spacing=torch.tensor([0.3, 0.7]))])
     assert anisotropic['HD95'] == pytest.approx(score_image(pred == 1, gt == 1, (0.3, 0.7)).hd95)
 
 
 def test_mixing_mm_and_pixels_is_reported_per_unit(logged):
     pred, gt = square(left=14), square()
     pixels = score_image(pred == 1, gt == 1)
-    samples = [make_sample(pred, gt, 'a.png', spacing=0.2), make_sample(pred, gt, 'b.png'),
-               make_sample(gt, gt, 'c.png')]
+    samples = [
+        make_sample(pred, gt, 'a.png', spacing=0.2),
+        make_sample(pred, gt, 'b.png'),
+        make_sample(gt, gt, 'c.png')
+    ]
     result = run_metric(SurfaceMetric(), samples)
     assert 'HD95' not in result and 'ASD' not in result  # never averaged across units
     assert result['HD95_mm'] == pytest.approx(0.2 * pixels.hd95)
@@ -138,7 +153,8 @@ def test_ignore_index_and_fg_index(logged):
     assert not_ignored['Dice'] < 100.0
 
     two_class = square() * 2
-    assert run_metric(SurfaceMetric(fg_index=2), [make_sample(two_class, two_class)])['Dice'] == 100.0
+    assert run_metric(SurfaceMetric(fg_index=2),
+                      [make_sample(two_class, two_class)])['Dice'] == 100.0
     assert run_metric(SurfaceMetric(), [make_sample(two_class, two_class)])['n_both_empty'] == 1
 
 
@@ -154,8 +170,8 @@ def test_per_image_csv(tmp_path, logged):
     run_metric(SurfaceMetric(empty_policy='exclude', per_image_csv=str(path)), samples)
     with open(path, newline='') as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ['filename', 'Dice', 'IoU', 'HD95', 'ASD', 'empty_gt', 'empty_pred',
-                             'unit']
+    assert list(
+        rows[0]) == ['filename', 'Dice', 'IoU', 'HD95', 'ASD', 'empty_gt', 'empty_pred', 'unit']
     assert {r['unit'] for r in rows} == {'px'}
     assert [r['filename'] for r in rows] == [name for _, _, name in cases()]
     assert float(rows[0]['Dice']) == 100.0 and float(rows[0]['HD95']) == 0.0

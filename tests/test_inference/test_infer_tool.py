@@ -16,18 +16,22 @@ from tests.test_inference.conftest import HT_CONFIG, TINY_ARGS
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
-REQUIRED_COLUMNS = ['image', 'lesion', 'area_px', 'area_mm2', 'max_diameter_mm',
-                    'perpendicular_diameter_mm', 'centroid_x', 'centroid_y', 'bbox',
-                    'mean_probability']
+REQUIRED_COLUMNS = [
+    'image', 'lesion', 'area_px', 'area_mm2', 'max_diameter_mm', 'perpendicular_diameter_mm',
+    'centroid_x', 'centroid_y', 'bbox', 'mean_probability'
+]
 DICOM_SPACING_CM = (0.01, 0.008)  # row, col: 0.1 mm x 0.08 mm
-LOADERS = [f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader')
-           for key in ('num_workers=0', 'persistent_workers=False')]
+LOADERS = [
+    f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader')
+    for key in ('num_workers=0', 'persistent_workers=False')
+]
 
 
 def infer(*args: str) -> int:
     """Run tools/infer.py in this process; its exit code."""
     import runpy
     import sys
+
     from tests.conftest import REPO_ROOT
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(REPO_ROOT)
@@ -50,10 +54,19 @@ def phantom(tmp_path_factory) -> Path:
 def checkpoint(phantom, tmp_path_factory) -> Path:
     """A 1-iteration clip-ht_busi checkpoint (tiny tower) trained on the phantom."""
     work = tmp_path_factory.mktemp('work')
-    run_tool('tools/train.py', HT_CONFIG, '--work-dir', str(work), '--cfg-options', *TINY_ARGS,
-             *LOADERS, 'train_cfg.max_iters=1', 'train_cfg.val_interval=1',
-             'train_dataloader.batch_size=2', 'default_hooks.checkpoint.interval=1',
-             env={'DATA_ROOT': str(phantom)})
+    run_tool(
+        'tools/train.py',
+        HT_CONFIG,
+        '--work-dir',
+        str(work),
+        '--cfg-options',
+        *TINY_ARGS,
+        *LOADERS,
+        'train_cfg.max_iters=1',
+        'train_cfg.val_interval=1',
+        'train_dataloader.batch_size=2',
+        'default_hooks.checkpoint.interval=1',
+        env={'DATA_ROOT': str(phantom)})
     return work / 'iter_1.pth'
 
 
@@ -63,8 +76,10 @@ def inputs(phantom, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp('inputs')
     busi = shared_data_root() / 'Dataset_BUSI_with_GT'
     if (busi / 'benign').is_dir():
-        sources = [busi / 'benign' / 'benign (1).png', busi / 'malignant' / 'malignant (1).png',
-                   busi / 'benign' / 'benign (2).png', busi / 'benign' / 'benign (3).png']
+        sources = [
+            busi / 'benign' / 'benign (1).png', busi / 'malignant' / 'malignant (1).png',
+            busi / 'benign' / 'benign (2).png', busi / 'benign' / 'benign (3).png'
+        ]
     else:  # a user's machine: the phantom's images stand in for BUSI
         sources = sorted((phantom / 'img_dir' / 'train').glob('*.png'))[:4]
     dicom_pixels = cv2.imread(str(sources.pop()), cv2.IMREAD_GRAYSCALE)
@@ -78,8 +93,8 @@ def inputs(phantom, tmp_path_factory) -> Path:
 @pytest.fixture(scope='module')
 def run(checkpoint, inputs, tmp_path_factory):
     out = tmp_path_factory.mktemp('infer')
-    code = infer(HT_CONFIG, str(checkpoint), str(inputs), '--out-dir', str(out),
-                 '--spacing', '0.2', '--cfg-options', *TINY_ARGS)
+    code = infer(HT_CONFIG, str(checkpoint), str(inputs), '--out-dir', str(out), '--spacing', '0.2',
+                 '--cfg-options', *TINY_ARGS)
     return code, out
 
 
@@ -119,8 +134,8 @@ def test_spacing_source_per_image_and_mm_from_the_spacing(run):
     assert len(others) == 3 and all(row['spacing_source'] == '--spacing' for row in others)
     for row in read_csv(out / 'lesions.csv'):
         row_mm, col_mm = float(row['spacing_row_mm']), float(row['spacing_col_mm'])
-        assert float(row['area_mm2']) == pytest.approx(int(row['area_px']) * row_mm * col_mm,
-                                                       rel=1e-3, abs=1e-3)
+        assert float(row['area_mm2']) == pytest.approx(
+            int(row['area_px']) * row_mm * col_mm, rel=1e-3, abs=1e-3)
 
 
 def test_without_spacing_mm_columns_are_empty(checkpoint, inputs, tmp_path):
@@ -141,14 +156,13 @@ def test_spacing_csv_rows_win_over_the_spacing_option(checkpoint, inputs, tmp_pa
     table = tmp_path / 'spacing.csv'
     table.write_text(f'image,row_mm,col_mm\n{first.name},0.3,0.25\n')
     out = tmp_path / 'out'
-    infer(HT_CONFIG, str(checkpoint), str(inputs / '*.png'), '--out-dir', str(out),
-          '--spacing-csv', str(table), '--spacing', '0.1', '--no-progress',
-          '--cfg-options', *TINY_ARGS)
+    infer(HT_CONFIG, str(checkpoint), str(inputs / '*.png'), '--out-dir', str(out), '--spacing-csv',
+          str(table), '--spacing', '0.1', '--no-progress', '--cfg-options', *TINY_ARGS)
     images = {row['image']: row for row in read_csv(out / 'images.csv')}
-    assert (images[first.stem]['spacing_source'], images[first.stem]['spacing_col_mm']) == (
-        '--spacing-csv', '0.25')
-    assert (images[second.stem]['spacing_source'], images[second.stem]['spacing_row_mm']) == (
-        '--spacing', '0.1')
+    assert (images[first.stem]['spacing_source'],
+            images[first.stem]['spacing_col_mm']) == ('--spacing-csv', '0.25')
+    assert (images[second.stem]['spacing_source'],
+            images[second.stem]['spacing_row_mm']) == ('--spacing', '0.1')
 
 
 def test_onnx_export_and_infer_with_onnx_give_the_same_masks(checkpoint, inputs, run, tmp_path):
@@ -171,8 +185,8 @@ def test_bad_arguments_are_clear_errors(checkpoint, tmp_path, capsys):
     assert 'CONFIG CHECKPOINT INPUT' in capsys.readouterr().err
     with pytest.raises(FileNotFoundError, match='no input images found'):
         infer(HT_CONFIG, str(checkpoint), str(tmp_path / 'empty*'), '--out-dir', str(tmp_path))
-    assert infer(HT_CONFIG, str(checkpoint), str(tmp_path), '--out-dir', str(tmp_path),
-                 '--spacing', '-1') == 2
+    assert infer(HT_CONFIG, str(checkpoint), str(tmp_path), '--out-dir', str(tmp_path), '--spacing',
+                 '-1') == 2
     assert 'positive' in capsys.readouterr().err
 
 
@@ -190,12 +204,15 @@ def test_report_renders_in_a_headless_browser(run, tmp_path):
     assert 'http://' not in page and 'https://' not in page and '<script' not in page
     shot = tmp_path / 'report.png'
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium(), '--headless', '--no-sandbox', '--disable-gpu',
-                        '--disable-quic', '--no-first-run', '--disable-background-networking',
-                        '--disable-component-update', '--disable-sync',
-                        f'--user-data-dir={profile}', f'--screenshot={shot}',
-                        '--window-size=1200,1600', (out / 'report.html').as_uri()],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run([
+            chromium(), '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+            '--no-first-run', '--disable-background-networking', '--disable-component-update',
+            '--disable-sync', f'--user-data-dir={profile}', f'--screenshot={shot}',
+            '--window-size=1200,1600', (out / 'report.html').as_uri()
+        ],
+                       check=True,
+                       capture_output=True,
+                       timeout=120)
     pixels = cv2.imread(str(shot), cv2.IMREAD_COLOR)
     assert pixels.shape[:2] == (1600, 1200)
     assert pixels.std() > 20, 'the screenshot is blank'
@@ -212,9 +229,9 @@ def test_report_renders_in_a_headless_browser(run, tmp_path):
 def test_mmseg_inferencer_takes_our_config_as_it_is(checkpoint, inputs, tmp_path):
     """MMSegInferencer(model=<clip-ht_busi.py, only the tower made tiny>, weights=CKPT): a
     path, an array, a 16-bit PNG path and a 16-bit array give our predictor's masks."""
-    import mmseg_ht  # noqa: F401  (before mmseg.apis)
     from mmseg.apis import MMSegInferencer
 
+    import mmseg_ht  # noqa: F401  (before mmseg.apis)
     from mmseg_ht.datasets.image_io import to_bgr8
     from mmseg_ht.inference import SegmentationPredictor
     from tests.conftest import REPO_ROOT
@@ -224,8 +241,7 @@ def test_mmseg_inferencer_takes_our_config_as_it_is(checkpoint, inputs, tmp_path
                     "model = dict(backbone=dict(arch='mmseg_ht-tiny-vit16'),\n"
                     "             decode_head=dict(in_channels=[64, 64, 64], channels=32))\n")
     inferencer = MMSegInferencer(model=str(leaf), weights=str(checkpoint), device='cpu')
-    predictor = SegmentationPredictor.from_files(HT_CONFIG, str(checkpoint),
-                                                 cfg_options=dict(TINY))
+    predictor = SegmentationPredictor.from_files(HT_CONFIG, str(checkpoint), cfg_options=dict(TINY))
     path = sorted(inputs.glob('*.png'))[0]
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     twelve_bit = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE).astype(np.uint16) * 16 + 7
@@ -246,8 +262,12 @@ def test_mmseg_inferencer_takes_our_config_as_it_is(checkpoint, inputs, tmp_path
 
 
 CLS_CONFIG = 'configs/cls/clip-ht_busi.py'
-CLS_TINY = {'model.backbone.arch': 'mmseg_ht-tiny-vit16', 'model.head.in_channels': [64, 64, 64],
-            'model.head.channels': 32, 'model.head.hidden_channels': 32}
+CLS_TINY = {
+    'model.backbone.arch': 'mmseg_ht-tiny-vit16',
+    'model.head.in_channels': [64, 64, 64],
+    'model.head.channels': 32,
+    'model.head.hidden_channels': 32
+}
 
 
 @pytest.fixture(scope='module')
@@ -278,17 +298,18 @@ def test_classifier_matches_mmpretrain_on_the_file_and_fills_its_columns(
     # reference: mmpretrain's own test pipeline reading the file
     pipeline = Compose(list(classifier.cfg.test_dataloader.dataset.pipeline))
     with torch.no_grad():
-        (sample,) = classifier.model.test_step(pseudo_collate([pipeline(dict(img_path=str(path)))]))
+        (sample, ) = classifier.model.test_step(
+            pseudo_collate([pipeline(dict(img_path=str(path)))]))
     assert [scores['benign'], scores['malignant']] == pytest.approx(
         sample.pred_score.tolist(), abs=1e-6)
     assert sum(scores.values()) == pytest.approx(1.0)
     out = tmp_path / 'out'
-    assert infer(HT_CONFIG, str(checkpoint), str(path), '--out-dir', str(out), '--no-progress',
-                 '--cls-config', CLS_CONFIG, '--cls-checkpoint', str(cls_checkpoint),
-                 '--cfg-options', *TINY_ARGS, '--cls-cfg-options',
+    assert infer(HT_CONFIG, str(checkpoint), str(path), '--out-dir',
+                 str(out), '--no-progress', '--cls-config', CLS_CONFIG, '--cls-checkpoint',
+                 str(cls_checkpoint), '--cfg-options', *TINY_ARGS, '--cls-cfg-options',
                  *[f'{k}={v}'.replace(' ', '') for k, v in CLS_TINY.items()]) == 0
     rows = read_csv(out / 'lesions.csv')
     columns = list(rows[0])
-    assert columns[len(REQUIRED_COLUMNS):len(REQUIRED_COLUMNS) + 2] == [
-        'benign_probability', 'malignant_probability']
+    assert columns[len(REQUIRED_COLUMNS):len(REQUIRED_COLUMNS) +
+                   2] == ['benign_probability', 'malignant_probability']
     assert float(rows[0]['malignant_probability']) == pytest.approx(scores['malignant'], abs=1e-4)

@@ -5,18 +5,18 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
-import mmseg_ht  # noqa: F401  (mmcv.ops stand-in before mmseg.apis)
 from mmengine.config import Config  # noqa: E402
 from mmengine.dataset import Compose  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
+
+import mmseg_ht  # noqa: F401  (mmcv.ops stand-in before mmseg.apis)
 from tests.conftest import REPO_ROOT  # noqa: E402
 
 # Every data set config (the leaves inherit their pipelines) and the leaves with their own.
-CONFIGS = sorted(str(p.relative_to(REPO_ROOT))
-                 for p in (REPO_ROOT / 'configs/_base_/datasets').glob('*.py')) + [
-    'configs/demo/clip-ht_phantom.py',
-]
+CONFIGS = sorted(
+    str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / 'configs/_base_/datasets').glob('*.py')) + [
+        'configs/demo/clip-ht_phantom.py',
+    ]
 
 
 def inferencer_pipeline(cfg: Config) -> Compose:
@@ -32,8 +32,7 @@ def inferencer_pipeline(cfg: Config) -> Compose:
 
 def dataset_sample(cfg: Config, image, mask) -> dict:
     """What the data set's test pipeline (``tools/test.py``) gives for one pair of files."""
-    info = dict(img_path=str(image), seg_map_path=str(mask), reduce_zero_label=False,
-                seg_fields=[])
+    info = dict(img_path=str(image), seg_map_path=str(mask), reduce_zero_label=False, seg_fields=[])
     return Compose(cfg.test_dataloader.dataset.pipeline)(info)
 
 
@@ -46,8 +45,8 @@ def files(tmp_path_factory):
     mask = np.zeros_like(gray)
     mask[20:40, 30:60] = 1
     paths = dict(gray=folder / 'gray.png', twelve=folder / 'twelve.png', mask=folder / 'mask.png')
-    for name, array in (('gray', gray), ('twelve', gray.astype(np.uint16) * 16 + 3),
-                        ('mask', mask)):
+    for name, array in (('gray', gray), ('twelve', gray.astype(np.uint16) * 16 + 3), ('mask',
+                                                                                      mask)):
         assert cv2.imwrite(str(paths[name]), array)
     return paths
 

@@ -15,7 +15,7 @@ def folder(tmp_path) -> Path:
     cv2.imwrite(str(tmp_path / 'a.png'), np.full((20, 30), 128, np.uint8))
     cv2.imwrite(str(tmp_path / 'b.tif'), np.full((20, 30), 40000, np.uint16))  # 16-bit
     write_dicom(tmp_path / 'IM0001', np.zeros((3, 16, 24), np.uint8), region_cm=(0.02, 0.01))
-    write_dicom(tmp_path / 'a.dcm', np.zeros((16, 24), np.uint8))              # no spacing
+    write_dicom(tmp_path / 'a.dcm', np.zeros((16, 24), np.uint8))  # no spacing
     (tmp_path / 'notes.txt').write_text('not an image')
     (tmp_path / 'README').write_text('no extension, not DICOM')
     return tmp_path
@@ -35,7 +35,7 @@ def test_names_are_unique_and_frames_are_numbered(folder):
     frames = read_input(folder / 'IM0001', stems[folder / 'IM0001'])
     assert [f.name for f in frames] == ['IM0001_frame0', 'IM0001_frame1', 'IM0001_frame2']
     assert frames[0].spacing_mm == pytest.approx((0.2, 0.1))
-    (tiff,) = read_input(folder / 'b.tif', 'b')
+    (tiff, ) = read_input(folder / 'b.tif', 'b')
     assert tiff.image.dtype == np.uint8 and tiff.image.shape == (20, 30, 3)
 
 
@@ -50,9 +50,9 @@ def test_spacing_precedence_file_then_csv_then_option(folder, tmp_path):
         for image in read_input(path, stem):
             by_name[image.name] = resolve_spacing(image, table, default=(0.1, 0.1))
     assert by_name['IM0001_frame0'] == ((0.2, 0.1), 'DICOM ultrasound region')  # file wins
-    assert by_name['a_png'] == ((0.3, 0.4), '--spacing-csv')                    # by file name
-    assert by_name['b'] == ((0.5, 0.5), '--spacing-csv')                        # by stem
-    assert by_name['a'] == ((0.1, 0.1), '--spacing')                            # DICOM without
+    assert by_name['a_png'] == ((0.3, 0.4), '--spacing-csv')  # by file name
+    assert by_name['b'] == ((0.5, 0.5), '--spacing-csv')  # by stem
+    assert by_name['a'] == ((0.1, 0.1), '--spacing')  # DICOM without
     image = read_input(folder / 'a.dcm', 'a')[0]
     assert resolve_spacing(image) == (None, 'none')
 

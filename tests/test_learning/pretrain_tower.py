@@ -21,7 +21,10 @@ CLIP_MEAN = torch.tensor([0.48145466, 0.4578275, 0.40821073]).view(1, 3, 1, 1) *
 CLIP_STD = torch.tensor([0.26862954, 0.26130258, 0.27577711]).view(1, 3, 1, 1) * 255
 
 
-def pretrain_tiny_tower(arch: dict, data_root: Path, out_path: Path, iters: int = 150,
+def pretrain_tiny_tower(arch: dict,
+                        data_root: Path,
+                        out_path: Path,
+                        iters: int = 150,
                         seed: int = 0) -> Path:
     """Train ``arch``'s image tower + a classifier on ``data_root``/train; save ``visual.*``."""
     from safetensors.torch import save_file
@@ -37,10 +40,11 @@ def pretrain_tiny_tower(arch: dict, data_root: Path, out_path: Path, iters: int 
     generator = torch.Generator().manual_seed(seed)
     depth = arch['vision_cfg']['layers']
     for _ in range(iters):
-        index = torch.randint(0, len(images), (8,), generator=generator)
+        index = torch.randint(0, len(images), (8, ), generator=generator)
         x = (images[index] - CLIP_MEAN) / CLIP_STD
-        maps = tower.forward_intermediates(x, indices=[depth - 1], output_fmt='NCHW',
-                                           intermediates_only=True)['image_intermediates'][0]
+        maps = tower.forward_intermediates(
+            x, indices=[depth - 1], output_fmt='NCHW',
+            intermediates_only=True)['image_intermediates'][0]
         logits = F.interpolate(classifier(maps), size=x.shape[2:], mode='bilinear')
         loss = dice_ce_loss(logits, masks[index])
         optimizer.zero_grad()

@@ -78,9 +78,16 @@ def train(config: str, options: list, data_root: Path, work_dir: Path) -> float:
     """Train ``config`` through tools/train.py in this process; the final validation Dice (%)."""
     # mmengine's visualizer is a per-name singleton: a fresh name per run keeps each run's
     # scalars in its own work dir when several runs share this process.
-    run_tool_in_process('tools/train.py', str(HERE / config), '--work-dir', str(work_dir),
-                        '--cfg-options', 'randomness.seed=0', f'visualizer.name={work_dir.name}',
-                        *options, data_root=data_root)
+    run_tool_in_process(
+        'tools/train.py',
+        str(HERE / config),
+        '--work-dir',
+        str(work_dir),
+        '--cfg-options',
+        'randomness.seed=0',
+        f'visualizer.name={work_dir.name}',
+        *options,
+        data_root=data_root)
     return final_dice(work_dir)
 
 

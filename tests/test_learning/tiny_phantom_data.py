@@ -20,14 +20,15 @@ test_pipeline = [
     dict(type='PackSegInputs'),
 ]
 max_iters = 150
-train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
-                        dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
-                      dataset=dict(pipeline=test_pipeline))
+train_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 param_scheduler = dict(T_max=max_iters, end=max_iters)
-default_hooks = dict(logger=dict(interval=25),
-                     checkpoint=dict(interval=max_iters, max_keep_ckpts=1, save_best=None),
-                     visualization=dict(draw=False))
+default_hooks = dict(
+    logger=dict(interval=25),
+    checkpoint=dict(interval=max_iters, max_keep_ckpts=1, save_best=None),
+    visualization=dict(draw=False))

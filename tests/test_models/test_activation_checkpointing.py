@@ -8,14 +8,17 @@ from tests.tiny_towers import TINY_ARCHS
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
-ADAPTERS = [dict(type='HTAdapter', bottleneck=8), dict(type='MonaAdapter', bottleneck=8),
-            dict(type='LoRAAdapter', rank=4, alpha=8, dropout=0.1)]
+ADAPTERS = [
+    dict(type='HTAdapter', bottleneck=8),
+    dict(type='MonaAdapter', bottleneck=8),
+    dict(type='LoRAAdapter', rank=4, alpha=8, dropout=0.1)
+]
 
 
 def backbone(arch, adapter, with_cp: bool):
     torch.manual_seed(0)
-    model = MODELS.build(dict(type='CLIPViT', arch=arch, adapter=adapter, out_indices=(1, 2, 3),
-                              with_cp=with_cp))
+    model = MODELS.build(
+        dict(type='CLIPViT', arch=arch, adapter=adapter, out_indices=(1, 2, 3), with_cp=with_cp))
     return model.train()
 
 

@@ -30,8 +30,8 @@ def test_spectral_filter_acts_per_frequency_and_channel_mode_only_scales():
     with torch.no_grad():
         spectral.weight.zero_()
         spectral.weight[:, 0, 0] = 1.0  # keep only the DC bin: a per-channel mean
-    torch.testing.assert_close(spectral(x), x.mean(dim=(2, 3), keepdim=True).expand_as(x),
-                               atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        spectral(x), x.mean(dim=(2, 3), keepdim=True).expand_as(x), atol=1e-5, rtol=1e-5)
     channel = FrequencyFilter(4, GRID, 'channel')
     assert channel.weight.shape == (4, 1, 1)
     with torch.no_grad():
@@ -90,10 +90,12 @@ def _reference_ht(adapter, x, weights):
 @pytest.mark.parametrize('kind', ['full', 'ne_only', 'ff_only', 'mona'])
 def test_forward_matches_the_equations(kind):
     torch.manual_seed(0)
-    adapter = {'full': HTAdapter(32, GRID, bottleneck=8),
-               'ne_only': HTAdapter(32, GRID, bottleneck=8, frequency_filter=None),
-               'ff_only': HTAdapter(32, GRID, bottleneck=8, noise_estimation=False),
-               'mona': MonaAdapter(32, GRID, bottleneck=8)}[kind].eval()
+    adapter = {
+        'full': HTAdapter(32, GRID, bottleneck=8),
+        'ne_only': HTAdapter(32, GRID, bottleneck=8, frequency_filter=None),
+        'ff_only': HTAdapter(32, GRID, bottleneck=8, noise_estimation=False),
+        'mona': MonaAdapter(32, GRID, bottleneck=8)
+    }[kind].eval()
     with torch.no_grad():
         adapter.norm.gamma.fill_(0.5)
         if adapter.frequency_filter is not None:
@@ -135,15 +137,28 @@ def test_lora_starts_as_the_frozen_model_and_then_changes_it(family, targets):
     arch, size = TINY_ARCHS[family]
     x = torch.rand(2, 3, size, size) * 255
     plain = MODELS.build(dict(type='CLIPViT', arch=arch, out_indices=(1, 3))).eval()
-    lora = MODELS.build(dict(type='CLIPViT', arch=arch, out_indices=(1, 3),
-                             adapter=dict(type='LoRAAdapter', rank=4, alpha=8, targets=targets)))
+    lora = MODELS.build(
+        dict(
+            type='CLIPViT',
+            arch=arch,
+            out_indices=(1, 3),
+            adapter=dict(type='LoRAAdapter', rank=4, alpha=8, targets=targets)))
     lora.eval()
-    missing = lora.load_state_dict(
-        {k.replace('attn.in_proj_weight', 'attn.in_proj.weight')
-          .replace('attn.in_proj_bias', 'attn.in_proj.bias')
-          .replace('attn.out_proj.', 'attn.out_proj.base.' if 'o' in targets else 'attn.out_proj.')
-          .replace('attn.proj.', 'attn.proj.base.' if 'o' in targets else 'attn.proj.'): v
-         for k, v in plain.state_dict().items()}, strict=False).missing_keys
+    wrapped = '.base.' if 'o' in targets else '.'
+    renames = (('attn.in_proj_weight', 'attn.in_proj.weight'), ('attn.in_proj_bias',
+                                                                'attn.in_proj.bias'),
+               ('attn.out_proj.', 'attn.out_proj' + wrapped), ('attn.proj.', 'attn.proj' + wrapped))
+
+    def renamed(key: str) -> str:
+        for old, new in renames:
+            key = key.replace(old, new)
+        return key
+
+    missing = lora.load_state_dict({
+        renamed(k): v
+        for k, v in plain.state_dict().items()
+    },
+                                   strict=False).missing_keys
     assert all('lora_' in k for k in missing)
     for a, b in zip(lora(x), plain(x)):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
@@ -156,13 +171,15 @@ def test_lora_starts_as_the_frozen_model_and_then_changes_it(family, targets):
 
 def test_lora_rejects_unknown_targets_and_blocks():
     with pytest.raises(ValueError, match='targets'):
-        LoRAAdapter(32, targets=('x',))
+        LoRAAdapter(32, targets=('x', ))
     with pytest.raises(TypeError, match='cannot add LoRA'):
         LoRAAdapter(32).attach(torch.nn.Linear(2, 2))
 
 
-@pytest.mark.parametrize('adapter', [dict(type='HTAdapter', bottleneck=8),
-                                     dict(type='LoRAAdapter', rank=4)], ids=['ht', 'lora'])
+@pytest.mark.parametrize(
+    'adapter', [dict(type='HTAdapter', bottleneck=8),
+                dict(type='LoRAAdapter', rank=4)],
+    ids=['ht', 'lora'])
 def test_adapter_checkpoint_round_trip(tmp_path, adapter):
     cfg = dict(type='CLIPViT', arch=TINY_OPENCLIP_ARCH, out_indices=(1, 3), adapter=adapter)
     source = MODELS.build(cfg).eval()
@@ -172,8 +189,13 @@ def test_adapter_checkpoint_round_trip(tmp_path, adapter):
                 p.add_(0.1 * torch.randn_like(p))
     path = source.save_adapters(tmp_path / 'adapters.safetensors')
     target = MODELS.build(cfg).eval()
-    target.load_state_dict({k: v for k, v in source.state_dict().items()
-                            if 'lora_' not in k and not k.startswith('adapters.')}, strict=False)
+    target.load_state_dict(
+        {
+            k: v
+            for k, v in source.state_dict().items()
+            if 'lora_' not in k and not k.startswith('adapters.')
+        },
+        strict=False)
     x = torch.rand(2, 3, 32, 32) * 255
     assert not torch.allclose(target(x)[0], source(x)[0])
     target.load_adapters(path)

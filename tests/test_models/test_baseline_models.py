@@ -1,4 +1,5 @@
-"""Baseline models: ExternalBackbone (weights rule, freezing) and CLIPSegHead (text-conditioned decoder)."""
+"""Baseline models: ExternalBackbone (weights rule, freezing) and CLIPSegHead (text-conditioned
+decoder)."""
 import os
 
 import pytest
@@ -17,14 +18,19 @@ from mmseg_ht.utils import UnsafeWeightsError
 TINY_CLIP = 'mmseg_ht-tiny-vit16'  # bundled: 224 input, 14x14 grid, width 64, text embed 32
 TINY_VIT_ARCH = dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64)
 
-
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 def vit_cfg(img_size=28, **kwargs):
     """A tiny mmpretrain ViT in the DINOv2 layout (patch 14, layer scale), 2x2 grid at 28 px."""
-    cfg = dict(type='mmpretrain.VisionTransformer', arch=TINY_VIT_ARCH, img_size=img_size,
-               patch_size=14, layer_scale_init_value=1e-5, out_type='featmap', out_indices=(1, 2))
+    cfg = dict(
+        type='mmpretrain.VisionTransformer',
+        arch=TINY_VIT_ARCH,
+        img_size=img_size,
+        patch_size=14,
+        layer_scale_init_value=1e-5,
+        out_type='featmap',
+        out_indices=(1, 2))
     cfg.update(kwargs)
     return cfg
 
@@ -54,9 +60,9 @@ def test_random_init_warns_loudly_and_outputs_a_tuple():
 def test_loads_safely_and_strictly_with_prefix_and_ignored_keys(tmp_path):
     source = build()
     # DINOv2 files of mmpretrain hold a 'mask_token' its ViT does not have.
-    path = checkpoint_of(source.module, tmp_path / 'vit.pth',
-                         extra={'backbone.mask_token': torch.zeros(1, 32)})
-    loaded = build(pretrained=str(path), prefix='backbone.', ignore_keys=('mask_token',))
+    path = checkpoint_of(
+        source.module, tmp_path / 'vit.pth', extra={'backbone.mask_token': torch.zeros(1, 32)})
+    loaded = build(pretrained=str(path), prefix='backbone.', ignore_keys=('mask_token', ))
     for key, value in source.module.state_dict().items():
         torch.testing.assert_close(loaded.module.state_dict()[key], value)
     # the runner's init_weights() must not re-initialise loaded weights
@@ -103,7 +109,7 @@ class _Exploit:
         self.marker = marker
 
     def __reduce__(self):
-        return os.system, (f'touch {self.marker}',)
+        return os.system, (f'touch {self.marker}', )
 
 
 def test_code_executing_pickle_is_refused(tmp_path):
@@ -124,12 +130,12 @@ def test_frozen_has_no_trainable_parameters_and_stays_in_eval_mode():
 
 
 def test_trainable_resnet18_follows_train_mode():
-    backbone = build(dict(type='mmpretrain.ResNet', depth=18, out_indices=(3,)), frozen=False)
+    backbone = build(dict(type='mmpretrain.ResNet', depth=18, out_indices=(3, )), frozen=False)
     assert all(p.requires_grad for p in backbone.parameters())
     assert sum(p.numel() for p in backbone.parameters()) == 11_176_512
     backbone.train()
     assert all(m.training for m in backbone.modules())
-    (out,) = backbone(torch.rand(2, 3, 64, 64))
+    (out, ) = backbone(torch.rand(2, 3, 64, 64))
     assert out.shape == (2, 512, 2, 2)
     out.mean().backward()
     assert backbone.module.conv1.weight.grad is not None
@@ -140,10 +146,17 @@ PROMPTS = ['a breast lesion in an ultrasound image', 'a tumour in a breast ultra
 
 
 def build_head(weights, **kwargs):
-    cfg = dict(type='CLIPSegHead', in_channels=(64, 64, 64), channels=16, num_classes=2,
-               text_encoder=dict(arch=TINY_CLIP, pretrained=str(weights)), prompts=PROMPTS,
-               loss_decode=[dict(type='CrossEntropyLoss', loss_weight=1.0),
-                            dict(type='DiceLoss', use_sigmoid=False, naive_dice=True)])
+    cfg = dict(
+        type='CLIPSegHead',
+        in_channels=(64, 64, 64),
+        channels=16,
+        num_classes=2,
+        text_encoder=dict(arch=TINY_CLIP, pretrained=str(weights)),
+        prompts=PROMPTS,
+        loss_decode=[
+            dict(type='CrossEntropyLoss', loss_weight=1.0),
+            dict(type='DiceLoss', use_sigmoid=False, naive_dice=True)
+        ])
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -167,9 +180,9 @@ def test_clipseg_head_output_shape_and_condition_buffer(tiny_clip_weights):
 
 def test_clipseg_decoder_parameters_at_vit_b16_size():
     """CLIPSeg's decoder at reduce_dim 64 on ViT-B/16 (768-wide maps, 512-d text): ~1.1 M."""
-    head = MODELS.build(dict(type='CLIPSegHead', num_classes=2,
-                             text_encoder=dict(arch='ViT-B-16-quickgelu')))
-    assert head.text_condition.shape == (512,)
+    head = MODELS.build(
+        dict(type='CLIPSegHead', num_classes=2, text_encoder=dict(arch='ViT-B-16-quickgelu')))
+    assert head.text_condition.shape == (512, )
     assert sum(p.numel() for p in head.parameters()) == 1_142_978
 
 
@@ -177,13 +190,18 @@ def test_only_the_clipseg_head_trains_on_the_frozen_clip_tower(tiny_clip_weights
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
     init_default_scope('mmseg')  # reset after the test by tests/conftest.py
-    model = MODELS.build(dict(
-        type='EncoderDecoder',
-        data_preprocessor=dict(type='SegDataPreProcessor', size=(224, 224)),
-        backbone=dict(type='CLIPViT', arch=TINY_CLIP, pretrained=str(tiny_clip_weights)),
-        decode_head=dict(type='CLIPSegHead', in_channels=(64, 64, 64), channels=16,
-                         num_classes=2, prompts=PROMPTS,
-                         text_encoder=dict(arch=TINY_CLIP, pretrained=str(tiny_clip_weights)))))
+    model = MODELS.build(
+        dict(
+            type='EncoderDecoder',
+            data_preprocessor=dict(type='SegDataPreProcessor', size=(224, 224)),
+            backbone=dict(type='CLIPViT', arch=TINY_CLIP, pretrained=str(tiny_clip_weights)),
+            decode_head=dict(
+                type='CLIPSegHead',
+                in_channels=(64, 64, 64),
+                channels=16,
+                num_classes=2,
+                prompts=PROMPTS,
+                text_encoder=dict(arch=TINY_CLIP, pretrained=str(tiny_clip_weights)))))
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     assert trainable and all(n.startswith('decode_head.') for n in trainable)
     sample = SegDataSample(gt_sem_seg=PixelData(data=torch.randint(0, 2, (1, 224, 224))))

@@ -12,8 +12,12 @@ from mmseg_ht.models.backbones import PretrainedMismatchError
 from mmseg_ht.utils import UnsafeWeightsError, load_state_dict_safely
 from tests.tiny_towers import TINY_ARCHS, TINY_OPENCLIP_ARCH, TINY_TIMM_ARCH
 
-ADAPTERS = [None, dict(type='HTAdapter', bottleneck=8), dict(type='MonaAdapter', bottleneck=8),
-            dict(type='LoRAAdapter', rank=4, alpha=8)]
+ADAPTERS = [
+    None,
+    dict(type='HTAdapter', bottleneck=8),
+    dict(type='MonaAdapter', bottleneck=8),
+    dict(type='LoRAAdapter', rank=4, alpha=8)
+]
 
 
 def build(arch, adapter=None, **kwargs):
@@ -64,10 +68,11 @@ def test_maps_match_open_clip_forward_intermediates():
 
 
 def test_pooled_embedding_matches_timm_tower_forward():
-    backbone = build(TINY_TIMM_ARCH, out_indices=(5,), out_pooled=True).eval()
+    backbone = build(TINY_TIMM_ARCH, out_indices=(5, ), out_pooled=True).eval()
     x = images(160)
     pooled = backbone(x)[-1]
-    torch.testing.assert_close(pooled, backbone.tower((x - backbone.pixel_mean) / backbone.pixel_std))
+    torch.testing.assert_close(pooled, backbone.tower(
+        (x - backbone.pixel_mean) / backbone.pixel_std))
 
 
 @pytest.mark.parametrize('family', ['openclip', 'timm'])
@@ -142,7 +147,7 @@ def test_wrong_input_size_is_a_clear_error():
 
 def test_bad_out_indices_and_unknown_arch():
     with pytest.raises(ValueError, match='out_indices'):
-        build(TINY_OPENCLIP_ARCH, out_indices=(4,))
+        build(TINY_OPENCLIP_ARCH, out_indices=(4, ))
     with pytest.raises(ValueError, match='unknown open_clip architecture'):
         build('ViT-B-16-nonexistent')
 
@@ -182,6 +187,7 @@ def test_pretrained_torchscript_archive(tmp_path):
     source = build(TINY_OPENCLIP_ARCH).eval()
 
     class Holder(torch.nn.Module):
+
         def __init__(self, tower):
             super().__init__()
             self.visual = tower
@@ -221,7 +227,7 @@ class _Exploit:
         self.marker = marker
 
     def __reduce__(self):
-        return os.system, (f'touch {self.marker}',)
+        return os.system, (f'touch {self.marker}', )
 
 
 def test_safe_loading_refuses_code_executing_pickle(tmp_path):
@@ -241,13 +247,15 @@ def test_random_init_warns_loudly():
 
 
 # --------------------------------------------------------- real ViT-B/16 sizes
-@pytest.mark.parametrize('adapter, expected', [
-    (dict(type='HTAdapter'), 12 * 120_131),
-    (dict(type='HTAdapter', frequency_filter='channel'), 12 * 113_027),
-    (dict(type='MonaAdapter'), 12 * 111_872),
-    (dict(type='LoRAAdapter', rank=16, alpha=32), 12 * 3 * 16 * (768 + 768)),
-    (None, 0),
-], ids=['ht', 'ht-channel', 'mona', 'lora', 'frozen'])
+@pytest.mark.parametrize(
+    'adapter, expected', [
+        (dict(type='HTAdapter'), 12 * 120_131),
+        (dict(type='HTAdapter', frequency_filter='channel'), 12 * 113_027),
+        (dict(type='MonaAdapter'), 12 * 111_872),
+        (dict(type='LoRAAdapter', rank=16, alpha=32), 12 * 3 * 16 * (768 + 768)),
+        (None, 0),
+    ],
+    ids=['ht', 'ht-channel', 'mona', 'lora', 'frozen'])
 def test_parameter_counts_of_real_vit_b16(adapter, expected):
     backbone = build('ViT-B-16-quickgelu', adapter)
     attached = sum(p.numel() for p in backbone.adapter_state_dict().values())
@@ -255,17 +263,19 @@ def test_parameter_counts_of_real_vit_b16(adapter, expected):
     assert attached == expected
     # blocks 10 and 11 run only when the pooled embedding is asked for
     assert trainable == expected * 10 // 12
-    assert sum(p.numel() for p in backbone.tower.parameters()
-               if not p.requires_grad) - (expected * 2 // 12 if adapter and
-                                          adapter['type'] == 'LoRAAdapter' else 0) == 86_192_640
+    assert sum(p.numel() for p in backbone.tower.parameters() if not p.requires_grad) - (
+        expected * 2 // 12 if adapter and adapter['type'] == 'LoRAAdapter' else 0) == 86_192_640
 
 
 def test_out_pooled_runs_and_trains_every_adapter():
-    backbone = build(TINY_OPENCLIP_ARCH, dict(type='HTAdapter', bottleneck=8), out_indices=(1,),
-                     out_pooled=True)
+    backbone = build(
+        TINY_OPENCLIP_ARCH,
+        dict(type='HTAdapter', bottleneck=8),
+        out_indices=(1, ),
+        out_pooled=True)
     assert backbone.num_blocks_run == 4
     assert all(p.requires_grad for p in backbone.adapters.parameters())
-    partial = build(TINY_OPENCLIP_ARCH, dict(type='HTAdapter', bottleneck=8), out_indices=(1,))
+    partial = build(TINY_OPENCLIP_ARCH, dict(type='HTAdapter', bottleneck=8), out_indices=(1, ))
     assert partial.num_blocks_run == 2
     assert not any(p.requires_grad for p in partial.adapters['3'].parameters())
 

@@ -50,10 +50,12 @@ def test_empty_foreground_and_fully_ignored_samples():
     labels[1] = 255  # sample 1 entirely ignored (padding)
     loss = dice_ce_loss(logits, labels)
     torch.testing.assert_close(loss, reference(logits, labels))
+
     # As in MONAI (smooth 1e-8): on an image without lesion the lesion term is 0 only when
     # (almost) no lesion probability is left; a 1 % lesion probability everywhere costs ~1.
     def lesion_logits(value):
         return torch.stack([torch.zeros(13, 17), torch.full((13, 17), value)])[None]
+
     assert dice_ce_loss(lesion_logits(-40.0), labels[:1], lambda_ce=0.0).item() < 1e-3
     weak = dice_ce_loss(lesion_logits(-4.6), labels[:1], lambda_ce=0.0).item()
     assert weak == pytest.approx(0.5, abs=0.01)  # mean of ~0 (background) and ~1 (lesion)
@@ -91,8 +93,10 @@ def test_bad_labels_and_shapes_are_errors():
         MODELS.build(dict(type='DiceCELoss', loss_name='dice'))
 
 
-CONFIGS = ['configs/ht/clip-ht_busi.py', 'configs/baselines/unet_busi.py',
-           'configs/baselines/clip-clipseg_busi.py', 'configs/baselines/dinov2-frozen_busi.py']
+CONFIGS = [
+    'configs/ht/clip-ht_busi.py', 'configs/baselines/unet_busi.py',
+    'configs/baselines/clip-clipseg_busi.py', 'configs/baselines/dinov2-frozen_busi.py'
+]
 
 
 @pytest.mark.parametrize('config', CONFIGS)
@@ -107,8 +111,8 @@ def test_every_segmentation_config_trains_with_it(config):
 def test_config_losses_equal_monai():
     """The loss modules of the HT and UNet configs sum to MONAI's DiceCELoss (rel. 1e-4)."""
     monai_losses = pytest.importorskip('monai.losses')
-    monai = monai_losses.DiceCELoss(to_onehot_y=True, softmax=True, squared_pred=True,
-                                    smooth_nr=1e-8, smooth_dr=1e-8)
+    monai = monai_losses.DiceCELoss(
+        to_onehot_y=True, softmax=True, squared_pred=True, smooth_nr=1e-8, smooth_dr=1e-8)
     logits, labels = random_case(6, batch=4, size=(32, 32), ignored=0.0)
     labels[2] = 0
     expected = monai(logits, labels[:, None]).item()

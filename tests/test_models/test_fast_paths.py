@@ -89,19 +89,23 @@ def test_combined_kernel_is_the_centred_weighted_sum():
     kernel, bias = module.fused_kernel(weights)
     assert kernel.shape == (2, 2, 1, 7, 7) and bias.shape == (2, 2)
     k3 = module.convs[0].weight
-    torch.testing.assert_close(kernel[0, :, :, 2:5, 2:5], k3)       # the 3x3 sits in the centre
+    torch.testing.assert_close(kernel[0, :, :, 2:5, 2:5], k3)  # the 3x3 sits in the centre
     assert kernel[0, :, :, :2].abs().sum() == 0 and kernel[0, :, :, 5:].abs().sum() == 0
-    torch.testing.assert_close(bias[1], 0.2 * module.convs[0].bias + 0.3 * module.convs[1].bias
-                               + 0.5 * module.convs[2].bias)
+    torch.testing.assert_close(
+        bias[1],
+        0.2 * module.convs[0].bias + 0.3 * module.convs[1].bias + 0.5 * module.convs[2].bias)
 
 
 @pytest.mark.parametrize('adapter_cls', [HTAdapter, MonaAdapter])
 def test_whole_adapter_equals_straightforward_order_with_unchanged_state_dict(adapter_cls):
     torch.manual_seed(0)
     adapter = _perturb(adapter_cls(32, (14, 14), bottleneck=8)).eval()
-    assert {k for k in adapter.state_dict() if k.startswith(('norm.', 'convs.'))} == {
-        'norm.norm.weight', 'norm.norm.bias', 'norm.gamma', 'norm.gamma_x', 'convs.proj.weight',
-        'convs.proj.bias', *(f'convs.convs.{i}.{n}' for i in range(3) for n in ('weight', 'bias'))}
+    assert {k
+            for k in adapter.state_dict() if k.startswith(('norm.', 'convs.'))} == {
+                'norm.norm.weight', 'norm.norm.bias', 'norm.gamma', 'norm.gamma_x',
+                'convs.proj.weight', 'convs.proj.bias',
+                *(f'convs.convs.{i}.{n}' for i in range(3) for n in ('weight', 'bias'))
+            }
     x = torch.randn(3, 197, 32)
 
     h = adapter.down(_straight_scaled_norm(adapter.norm, x))

@@ -9,8 +9,12 @@ import mmseg_ht  # noqa: F401
 
 
 def build_head(**kwargs):
-    cfg = dict(type='MultiLevelAggHead', in_channels=(16, 16, 16), channels=8, num_classes=2,
-               loss_decode=dict(type='DiceCELoss'))
+    cfg = dict(
+        type='MultiLevelAggHead',
+        in_channels=(16, 16, 16),
+        channels=8,
+        num_classes=2,
+        loss_decode=dict(type='DiceCELoss'))
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -28,7 +32,8 @@ def test_conv_then_upsample_equals_upsample_then_conv():
     head = build_head().eval()
     inputs = maps()
     fused = head.fusion(inputs)
-    paper = head.conv_seg(F.interpolate(fused, size=(224, 224), mode='bilinear', align_corners=False))
+    paper = head.conv_seg(
+        F.interpolate(fused, size=(224, 224), mode='bilinear', align_corners=False))
     ours = F.interpolate(head(inputs), size=(224, 224), mode='bilinear', align_corners=False)
     torch.testing.assert_close(ours, paper, atol=1e-5, rtol=1e-5)
 

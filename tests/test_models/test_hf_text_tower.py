@@ -17,15 +17,18 @@ from mmseg_ht.models.backbones import CLIPViT
 from mmseg_ht.models.backbones.pretrained import PretrainedMismatchError
 from mmseg_ht.models.backbones.towers import build_image_tower
 from mmseg_ht.models.text_encoder import OpenCLIPTextEncoder
-from tests.tiny_bert import (BERT_LAYERS, BERT_POSITIONS, BERT_WIDTH, BIOMEDCLIP, EMBED,
-                             IMAGE_ARCHS, UNIMEDCLIP, VOCAB, no_network,  # noqa: F401 (fixture)
-                             synthetic_release, tiny_bert_dir, tiny_medical_arch,
+from tests.tiny_bert import BERT_WIDTH  # noqa: F401
+from tests.tiny_bert import (BERT_LAYERS, BERT_POSITIONS, BIOMEDCLIP, EMBED, IMAGE_ARCHS,
+                             UNIMEDCLIP, VOCAB, synthetic_release, tiny_medical_arch,
                              write_tiny_bert_folder)
+
+from tests.tiny_bert import no_network, tiny_bert_dir  # noqa: F401 isort:skip  (fixtures)
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread', 'no_network')
 ARCHS = (BIOMEDCLIP, UNIMEDCLIP)
-TEXTS = ['an oval circumscribed benign mass',
-         'irregular spiculated malignant lesion with shadowing']
+TEXTS = [
+    'an oval circumscribed benign mass', 'irregular spiculated malignant lesion with shadowing'
+]
 
 
 def encoder(name, folder, **kwargs):
@@ -36,8 +39,11 @@ def reference_embeddings(state, prefix, folder, texts, tokenizer):
     """The released forward computed directly with transformers' BertModel and the raw tensors."""
     from transformers import BertConfig, BertModel
     bert = BertModel(BertConfig.from_pretrained(str(folder)), add_pooling_layer=False).eval()
-    body = {k[len(prefix + 'transformer.'):]: v for k, v in state.items()
-            if k.startswith(prefix + 'transformer.') and not k.endswith('position_ids')}
+    body = {
+        k[len(prefix + 'transformer.'):]: v
+        for k, v in state.items()
+        if k.startswith(prefix + 'transformer.') and not k.endswith('position_ids')
+    }
     bert.load_state_dict(body, strict=True)
     ids = tokenizer(texts)
     with torch.no_grad():
@@ -136,8 +142,15 @@ def test_released_unimedclip_keys_map_exactly(tiny_bert_dir, tmp_path):
     state.update({f'visual.{k}': v for k, v in image.items()})
     state['logit_scale'] = torch.tensor(math.log(1 / 0.07))
     path = tmp_path / 'unimed_clip_vit_b16.pt'  # UniMedCLIP's save_checkpoint layout (DDP)
-    torch.save({'epoch': 10, 'name': 'unimedclip', 'state_dict': {f'module.{k}': v
-                                                                 for k, v in state.items()}}, path)
+    torch.save(
+        {
+            'epoch': 10,
+            'name': 'unimedclip',
+            'state_dict': {
+                f'module.{k}': v
+                for k, v in state.items()
+            }
+        }, path)
     model = encoder(UNIMEDCLIP, tiny_bert_dir, pretrained=str(path)).eval()
     assert model.pretrained_logit_scale == pytest.approx(math.log(1 / 0.07))
     with torch.no_grad():
@@ -175,8 +188,10 @@ def test_release_errors_name_file_and_keys(tiny_bert_dir, tmp_path):
     del state['text_encoder.proj.0.weight']
     wrong = tmp_path / 'wrong.pt'
     torch.save(state, wrong)
-    with pytest.raises(PretrainedMismatchError, match=r'wrong\.pt.*missing keys: proj\.0\.weight'
-                                                       r'.*shape mismatches.*proj\.2\.weight'):
+    with pytest.raises(
+            PretrainedMismatchError,
+            match=r'wrong\.pt.*missing keys: proj\.0\.weight'
+            r'.*shape mismatches.*proj\.2\.weight'):
         encoder(UNIMEDCLIP, tiny_bert_dir, pretrained=str(wrong))
     image_only = tmp_path / 'image_only.pt'
     torch.save({'visual.proj': torch.zeros(2, 2)}, image_only)

@@ -2,13 +2,13 @@
 from pathlib import Path
 
 import pytest
-
 from reliability_helpers import write_file
 
 
 @pytest.fixture
 def layout(tmp_path):
-    """``layout(image, mask, stem='case')`` writes one pair into a fresh mmseg layout; returns the root."""
+    """``layout(image, mask, stem='case')`` writes one pair into a fresh mmseg layout; returns the
+    root."""
     counter = [0]
 
     def _make(image, mask, stem: str = 'case') -> Path:

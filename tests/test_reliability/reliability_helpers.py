@@ -6,12 +6,12 @@ from typing import Tuple, Union
 
 import cv2
 import numpy as np
-from PIL import Image
-
-import mmseg_ht  # noqa: F401  (installs the mmcv.ops stand-in before mmseg is imported)
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 from mmseg.registry import DATASETS  # noqa: E402
+from PIL import Image
+
+import mmseg_ht  # noqa: F401  (installs the mmcv.ops stand-in before mmseg is imported)
 
 REPO = Path(__file__).resolve().parents[2]
 SPLIT = dict(img_path='img_dir/train', seg_map_path='ann_dir/train')
@@ -24,7 +24,7 @@ class Exploit:
         self.marker = marker
 
     def __reduce__(self):
-        return os.system, (f'touch {self.marker}',)
+        return os.system, (f'touch {self.marker}', )
 
 
 def config_pipelines() -> Tuple[list, list]:
@@ -64,7 +64,6 @@ def disk(shape=(40, 56), value=1, dtype=np.uint8) -> np.ndarray:
 
 
 def build_dataset(root: Path, pipeline: list, type_name: str = 'BUSIDataset', **kwargs):
-    cfg = dict(type=type_name, data_root=str(root), data_prefix=SPLIT, pipeline=pipeline,
-               **kwargs)
+    cfg = dict(type=type_name, data_root=str(root), data_prefix=SPLIT, pipeline=pipeline, **kwargs)
     with DefaultScope.overwrite_default_scope('mmseg'):  # the configs' default_scope
         return DATASETS.build(cfg)

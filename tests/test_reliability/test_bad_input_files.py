@@ -1,4 +1,5 @@
-"""Hand-made mmseg layouts (no converter): every bad file is an error naming it, or a documented conversion.
+"""Hand-made mmseg layouts (no converter): every bad file is an error naming it, or a documented
+conversion.
 
 The pipelines are those of configs/_base_/datasets/us_binary_seg.py (mmcv's
 LoadImageFromFile + CheckUltrasoundImage, LoadBinaryMask), read through the BUSIDataset class.
@@ -10,11 +11,11 @@ import torch
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
 from PIL import Image
+from reliability_helpers import (build_dataset, config_pipelines, disk, png_bytes, speckle,
+                                 write_file)
 
 from mmseg_ht.datasets.image_io import DataValidationError, decode_image_bytes
 from mmseg_ht.datasets.transforms import LoadBinaryMask, LoadUltrasoundImage
-from reliability_helpers import (build_dataset, config_pipelines, disk, png_bytes, speckle,
-                                 write_file)
 
 TRAIN, TEST = config_pipelines()
 
@@ -36,17 +37,19 @@ def palette_mask(indices: np.ndarray, colours) -> Image.Image:
 
 # ------------------------------------------------------------------ masks that would be misread
 
+
 @pytest.mark.parametrize('name, mask, problem', [
     ('0/255', disk(value=255), r"\{0, 255\}: 255 is mmseg's ignore label"),
     ('16-bit 0/256', disk(value=256, dtype=np.uint16), r'uint16 values are \{0, 256\}'),
     ('16-bit 0/65535', disk(value=65535, dtype=np.uint16), r'uint16 values are \{0, 65535\}'),
-    ('soft edges', np.clip(disk(value=255).astype(float) * np.linspace(0.2, 1, 56), 0, 255)
-     .astype(np.uint8), r'values are \{0, .*not \{0, 1\}'),
+    ('soft edges', np.clip(disk(value=255).astype(float) * np.linspace(0.2, 1, 56), 0, 255).astype(
+        np.uint8), r'values are \{0, .*not \{0, 1\}'),
     ('labels 0/1/2', disk() + np.eye(40, 56, dtype=np.uint8), r'values are \{0, 1, 2\}'),
-    ('RGB colours', np.dstack([disk(value=255), np.zeros((40, 56), np.uint8), disk(value=128)]),
-     'colour mask'),
-    ('palette colours', palette_mask(disk() * 2, [(0, 0, 0), (9, 9, 9), (255, 0, 0)]),
-     'colour mask'),
+    ('RGB colours', np.dstack(
+        [disk(value=255), np.zeros(
+            (40, 56), np.uint8), disk(value=128)]), 'colour mask'),
+    ('palette colours', palette_mask(disk() * 2, [(0, 0, 0), (9, 9, 9),
+                                                  (255, 0, 0)]), 'colour mask'),
 ])
 @pytest.mark.parametrize('pipeline', ['train', 'test'])
 def test_non_binary_masks_are_errors_naming_the_file(layout, name, mask, problem, pipeline):
@@ -74,12 +77,15 @@ def test_masks_that_are_binary_in_another_encoding_load_unchanged(layout, name, 
     np.testing.assert_array_equal(gt, disk())
 
 
-@pytest.mark.parametrize('mask, foreground', [
-    (disk(value=255), disk()),
-    (np.dstack([np.zeros((40, 56), np.uint8), np.zeros((40, 56), np.uint8), disk(value=255)]),
-     disk()),  # red lesion on black (BGR)
-    (palette_mask(disk() * 2, [(0, 0, 0), (9, 9, 9), (255, 0, 0)]), disk()),
-])
+@pytest.mark.parametrize(
+    'mask, foreground',
+    [
+        (disk(value=255), disk()),
+        (np.dstack([np.zeros((40, 56), np.uint8),
+                    np.zeros((40, 56), np.uint8),
+                    disk(value=255)]), disk()),  # red lesion on black (BGR)
+        (palette_mask(disk() * 2, [(0, 0, 0), (9, 9, 9), (255, 0, 0)]), disk()),
+    ])
 def test_binarize_opt_in_converts_and_logs_each_file_once(layout, mask, foreground, caplog):
     LoadBinaryMask.converted_files.clear()
     root = layout(speckle(), mask, stem='converted')
@@ -99,6 +105,7 @@ def test_empty_mask_is_valid_background(layout):
 
 # ------------------------------------------------------------------ pairs that do not line up
 
+
 def test_size_mismatches_and_unreadable_files_are_listed_when_the_set_is_built(layout):
     root = layout(speckle((40, 56)), disk((56, 40)), stem='pair')
     (root / 'img_dir/train/empty.png').write_bytes(b'')
@@ -106,7 +113,8 @@ def test_size_mismatches_and_unreadable_files_are_listed_when_the_set_is_built(l
     with pytest.raises(DataValidationError) as error:
         build_dataset(root, TEST)
     message = str(error.value)
-    assert '1 unreadable file(s)' in message and 'img_dir/train/empty.png (the file is empty)' in message
+    assert '1 unreadable file(s)' in message
+    assert 'img_dir/train/empty.png (the file is empty)' in message
     assert '1 mask(s) of another size' in message
     assert 'ann_dir/train/pair.png is 40x56 (WxH), its image 56x40' in message
 
@@ -133,13 +141,14 @@ def test_image_without_mask_and_mask_without_image_are_listed(layout, tmp_path):
 
 # ------------------------------------------------------------------ unreadable image files
 
+
 @pytest.mark.parametrize('name, content, problem', [
     ('truncated PNG', png_bytes(speckle())[:300], 'truncated or corrupt'),
     ('PNG without its end', png_bytes(speckle())[:-20], 'truncated or corrupt'),
     ('not an image', b'this is a text file, not a PNG', 'truncated or corrupt'),
     ('empty file', b'', 'the file is empty'),
-    ('truncated JPEG', cv2.imencode('.jpg', speckle())[1].tobytes()[:400],
-     'JPEG data is truncated'),
+    ('truncated JPEG', cv2.imencode('.jpg',
+                                    speckle())[1].tobytes()[:400], 'JPEG data is truncated'),
 ])
 @pytest.mark.parametrize('pipeline', ['train', 'test'])
 def test_corrupt_images_name_the_file(layout, name, content, problem, pipeline):
@@ -156,12 +165,17 @@ def test_corrupt_images_name_the_file(layout, name, content, problem, pipeline):
 def test_missing_mask_names_it_and_no_mask_path_means_no_ground_truth(layout, tmp_path):
     root = layout(speckle(), disk(), stem='pair')
     (root / 'ann_dir/train/pair.png').unlink()
-    info = dict(img_path=str(root / 'img_dir/train/pair.png'), reduce_zero_label=False,
-                seg_fields=[], seg_map_path=str(root / 'ann_dir/train/pair.png'))
+    info = dict(
+        img_path=str(root / 'img_dir/train/pair.png'),
+        reduce_zero_label=False,
+        seg_fields=[],
+        seg_map_path=str(root / 'ann_dir/train/pair.png'))
     with DefaultScope.overwrite_default_scope('mmseg'):
         pipeline = Compose(TEST)
-    with pytest.raises(FileNotFoundError, match='mask .*ann_dir/train/pair.png of image .*pair.png '
-                       'does not exist'):
+    with pytest.raises(
+            FileNotFoundError,
+            match='mask .*ann_dir/train/pair.png of image .*pair.png '
+            'does not exist'):
         pipeline(dict(info))
     del info['seg_map_path']  # an image without ground truth (inference)
     sample = pipeline(info)
@@ -187,6 +201,7 @@ def test_truncated_jpeg_is_detected():
 
 
 # ------------------------------------------------------------------ images in other encodings
+
 
 def test_16_bit_image_is_stretched_not_cut(layout):
     """mmseg's loader keeps the high byte: 12-bit data (max 4095) becomes 0..15, nearly black."""
@@ -230,15 +245,17 @@ def test_unsupported_color_type_is_rejected_early():
     ('16-bit gray', speckle(dtype=np.uint16)),
     ('BGR', np.dstack([speckle(seed=s) for s in range(3)])),
     ('16-bit BGRA', np.dstack([speckle(dtype=np.uint16, seed=s) for s in range(4)])),
-    ('gray + alpha', Image.fromarray(np.dstack([speckle(), np.full((40, 56), 9, np.uint8)]),
-                                     'LA')),
+    ('gray + alpha', Image.fromarray(np.dstack([speckle(),
+                                                np.full((40, 56), 9, np.uint8)]), 'LA')),
 ])
 @pytest.mark.parametrize('color_type', ['color', 'grayscale'])
 def test_two_step_loading_equals_load_ultrasound_image(tmp_path, name, image, color_type):
     """The segmentation configs' two steps and the one-step loader read files alike."""
     path = str(write_file(tmp_path / 'image.png', image))
-    two_steps = [dict(type='LoadImageFromFile', color_type='unchanged'),
-                 dict(type='CheckUltrasoundImage', color_type=color_type)]
+    two_steps = [
+        dict(type='LoadImageFromFile', color_type='unchanged'),
+        dict(type='CheckUltrasoundImage', color_type=color_type)
+    ]
     with DefaultScope.overwrite_default_scope('mmseg'):
         two = Compose(two_steps)(dict(img_path=path))
     one = LoadUltrasoundImage(color_type=color_type)(dict(img_path=path))

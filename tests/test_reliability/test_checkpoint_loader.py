@@ -10,18 +10,17 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint, load_checkpoint
+from reliability_helpers import Exploit  # noqa: E402
 
 import mmseg_ht  # noqa: F401  (registers the loaders)
 from mmseg_ht.engine import trust  # noqa: E402
 from mmseg_ht.utils import UnsafeWeightsError  # noqa: E402
-from reliability_helpers import Exploit  # noqa: E402
 
 
 @pytest.fixture
 def evil_checkpoint(tmp_path, marker):
     path = tmp_path / 'other_tool.pth'
-    torch.save({'state_dict': nn.Linear(2, 2).state_dict(), 'meta': {'x': Exploit(marker)}},
-               path)
+    torch.save({'state_dict': nn.Linear(2, 2).state_dict(), 'meta': {'x': Exploit(marker)}}, path)
     return path
 
 
@@ -32,6 +31,7 @@ def no_trust():
 
 
 class Pretrained(BaseModule):
+
     def __init__(self, checkpoint: str) -> None:
         super().__init__(init_cfg=dict(type='Pretrained', checkpoint=checkpoint))
         self.fc = nn.Linear(2, 2)
@@ -63,8 +63,21 @@ def test_trust_is_given_to_one_file_only(evil_checkpoint, tmp_path, marker, no_t
 def test_plain_checkpoints_load_with_weights_and_map_location(tmp_path):
     model = nn.Linear(2, 2)
     path = tmp_path / 'iter_2.pth'
-    torch.save({'state_dict': model.state_dict(), 'meta': {'iter': 2, 'seed': 0},
-                'message_hub': {'log_scalars': {'loss': {'log_history': [0.5, 0.25]}}}}, path)
+    torch.save(
+        {
+            'state_dict': model.state_dict(),
+            'meta': {
+                'iter': 2,
+                'seed': 0
+            },
+            'message_hub': {
+                'log_scalars': {
+                    'loss': {
+                        'log_history': [0.5, 0.25]
+                    }
+                }
+            }
+        }, path)
     checkpoint = _load_checkpoint(str(path), map_location=lambda storage, location: storage)
     assert checkpoint['meta'] == {'iter': 2, 'seed': 0}
     target = nn.Linear(2, 2)
@@ -82,8 +95,10 @@ def test_torchscript_archive_is_not_loaded_as_a_checkpoint(tmp_path):
         _load_checkpoint(str(path))
 
 
-@pytest.mark.parametrize('address', ['https://example.com/model.pth', 'open-mmlab://resnet50_v1c',
-                                     'torchvision://resnet18', 's3://bucket/model.pth'])
+@pytest.mark.parametrize('address', [
+    'https://example.com/model.pth', 'open-mmlab://resnet50_v1c', 'torchvision://resnet18',
+    's3://bucket/model.pth'
+])
 def test_remote_checkpoints_are_never_fetched(address):
     with pytest.raises(RuntimeError, match='never downloads'):
         _load_checkpoint(address)
@@ -95,11 +110,12 @@ def test_train_tool_trusts_the_resume_or_load_from_file(evil_checkpoint, tmp_pat
     work_dir = tmp_path / 'work'
     work_dir.mkdir()
     with pytest.raises(ValueError, match='no checkpoint to trust'):
-        trust.trust_run_checkpoint(Config(dict(resume=True, load_from=None,
-                                               work_dir=str(work_dir))))
+        trust.trust_run_checkpoint(
+            Config(dict(resume=True, load_from=None, work_dir=str(work_dir))))
     (work_dir / 'last_checkpoint').write_text(str(evil_checkpoint))
     trust.trust_run_checkpoint(Config(dict(resume=True, load_from=None, work_dir=str(work_dir))))
     assert trust.is_trusted(str(evil_checkpoint))
     with pytest.raises(FileNotFoundError, match='missing.pth'):
-        trust.trust_run_checkpoint(Config(dict(resume=True, load_from=str(tmp_path / 'missing.pth'),
-                                               work_dir=str(work_dir))))
+        trust.trust_run_checkpoint(
+            Config(
+                dict(resume=True, load_from=str(tmp_path / 'missing.pth'), work_dir=str(work_dir))))

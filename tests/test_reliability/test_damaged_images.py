@@ -15,12 +15,12 @@ import pytest
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
+from reliability_helpers import REPO, disk, png_bytes, speckle, write_file
 
 import mmseg_ht.classification  # noqa: F401  (mmpretrain registrations)
 from mmseg_ht.contrastive.caption_corpus import IMAGE_UNREADABLE, check_image
 from mmseg_ht.datasets.image_io import DataValidationError, decode_mask_bytes
 from mmseg_ht.datasets.transforms import LoadUltrasoundImage
-from reliability_helpers import REPO, disk, png_bytes, speckle, write_file
 
 
 def jpeg_bytes(array: np.ndarray) -> bytes:
@@ -40,9 +40,14 @@ def test_folder_converter_exits_non_zero_naming_a_truncated_jpeg(tmp_path):
         image = jpeg_bytes(speckle((64, 64), seed=index))
         write_file(src / 'images' / f'case{index}.jpg', cut(image) if index == 2 else image)
         write_file(src / 'masks' / f'case{index}.png', disk((64, 64)) * 255)
-    result = subprocess.run([sys.executable, 'tools/dataset_converters/folder.py', str(src),
-                             str(tmp_path / 'out')], cwd=REPO, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, 'tools/dataset_converters/folder.py',
+         str(src),
+         str(tmp_path / 'out')],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-2000:]
     assert 'case2.jpg' in output and 'truncated' in output, output[-2000:]

@@ -20,36 +20,50 @@ from pathlib import Path
 
 import pytest
 import torch
+from reliability_helpers import Exploit
 
 from mmseg_ht.datasets.phantom import make_phantom_dataset
-from reliability_helpers import Exploit
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = 'configs/ht/clip-ht_busi.py'
-TINY = ['model.backbone.arch=mmseg_ht-tiny-vit16', 'model.decode_head.in_channels=[64,64,64]',
-        'model.decode_head.channels=32']
-LOADERS = [f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
-           for key in ('num_workers=0', 'persistent_workers=False')]
-SCHEDULE = ['train_cfg.max_iters=4', 'train_cfg.val_interval=2', 'train_dataloader.batch_size=2',
-            'default_hooks.checkpoint.interval=2', 'default_hooks.checkpoint.max_keep_ckpts=5',
-            'default_hooks.logger.interval=1']
+TINY = [
+    'model.backbone.arch=mmseg_ht-tiny-vit16', 'model.decode_head.in_channels=[64,64,64]',
+    'model.decode_head.channels=32'
+]
+LOADERS = [
+    f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    for key in ('num_workers=0', 'persistent_workers=False')
+]
+SCHEDULE = [
+    'train_cfg.max_iters=4', 'train_cfg.val_interval=2', 'train_dataloader.batch_size=2',
+    'default_hooks.checkpoint.interval=2', 'default_hooks.checkpoint.max_keep_ckpts=5',
+    'default_hooks.logger.interval=1'
+]
 DEADLINE_S = 400
 
 
 def start(tool: str, *args: str, log: Path, env: dict) -> subprocess.Popen:
     handle = open(log, 'w')
-    return subprocess.Popen([sys.executable, tool, *args], cwd=REPO, env=env, stdout=handle,
+    return subprocess.Popen([sys.executable, tool, *args],
+                            cwd=REPO,
+                            env=env,
+                            stdout=handle,
                             stderr=subprocess.STDOUT)
 
 
 def train_args(work_dir: Path, *extra: str):
-    return [CONFIG, '--work-dir', str(work_dir), *extra, '--cfg-options', *TINY, *LOADERS,
-            *SCHEDULE]
+    return [
+        CONFIG, '--work-dir',
+        str(work_dir), *extra, '--cfg-options', *TINY, *LOADERS, *SCHEDULE
+    ]
 
 
 def eval_args(checkpoint: Path, work_dir: Path, *extra: str, config: str = CONFIG):
-    return [config, str(checkpoint), '--work-dir', str(work_dir), *extra, '--cfg-options',
-            *TINY, *LOADERS]
+    return [
+        config,
+        str(checkpoint), '--work-dir',
+        str(work_dir), *extra, '--cfg-options', *TINY, *LOADERS
+    ]
 
 
 def wait(process: subprocess.Popen, deadline: float) -> int:
@@ -73,9 +87,13 @@ def runs(tmp_path_factory):
     make_phantom_dataset(data, num_train=8, num_val=2, num_test=2, size=224, seed=0)
     env = dict(os.environ, DATA_ROOT=str(data), OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     deadline = time.monotonic() + DEADLINE_S
-    out = dict(root=root, a=root / 'A', b=root / 'B', returncodes={},
-               markers={name: root / f'ran_{name}'
-                        for name in ('untrusted', 'trusted', 'resume_trusted')})
+    out = dict(
+        root=root,
+        a=root / 'A',
+        b=root / 'B',
+        returncodes={},
+        markers={name: root / f'ran_{name}'
+                 for name in ('untrusted', 'trusted', 'resume_trusted')})
     processes = []
     try:
         a = start('tools/train.py', *train_args(out['a']), log=root / 'A.log', env=env)
@@ -90,8 +108,11 @@ def runs(tmp_path_factory):
         b.send_signal(signal.SIGKILL)
         out['returncodes']['B killed'] = wait(b, deadline)
         out['b_had_final'] = (out['b'] / 'iter_4.pth').exists()
-        resumed = start('tools/train.py', *train_args(out['b'], '--resume'),
-                        log=root / 'B_resumed.log', env=env)
+        resumed = start(
+            'tools/train.py',
+            *train_args(out['b'], '--resume'),
+            log=root / 'B_resumed.log',
+            env=env)
         processes.append(resumed)
         out['returncodes']['A'] = wait(a, deadline)
         assert out['returncodes']['A'] == 0, (root / 'A.log').read_text()[-3000:]
@@ -104,24 +125,46 @@ def runs(tmp_path_factory):
             evil[name] = root / f'from_a_colleague_{name}.pth'
             torch.save(checkpoint, evil[name])
         checks = {
-            'untrusted': start('tools/test.py', *eval_args(evil['untrusted'], root / 'T_untrusted'),
-                               log=root / 'untrusted.log', env=env),
-            'trusted': start('tools/test.py', *eval_args(evil['trusted'], root / 'T_trusted',
-                                                         '--trust-checkpoint'),
-                             log=root / 'trusted.log', env=env),
-            'other_arch': start('tools/test.py', *eval_args(out['a'] / 'iter_4.pth', root / 'T_lora',
-                                                            config='configs/ht/clip-lora_busi.py'),
-                                log=root / 'other_arch.log', env=env),
-            'resume_untrusted': start('tools/train.py',
-                                      *train_args(root / 'R', '--resume', str(evil['untrusted'])),
-                                      log=root / 'resume_untrusted.log', env=env),
-            'load_from_untrusted': start(
-                'tools/train.py', *train_args(root / 'L'), f'load_from={evil["untrusted"]}',
-                log=root / 'load_from_untrusted.log', env=env),
-            'resume_trusted': start(
-                'tools/train.py', *train_args(root / 'RT', '--resume', str(evil['resume_trusted']),
-                                              '--trust-checkpoint'),
-                log=root / 'resume_trusted.log', env=env),
+            'untrusted':
+            start(
+                'tools/test.py',
+                *eval_args(evil['untrusted'], root / 'T_untrusted'),
+                log=root / 'untrusted.log',
+                env=env),
+            'trusted':
+            start(
+                'tools/test.py',
+                *eval_args(evil['trusted'], root / 'T_trusted', '--trust-checkpoint'),
+                log=root / 'trusted.log',
+                env=env),
+            'other_arch':
+            start(
+                'tools/test.py',
+                *eval_args(
+                    out['a'] / 'iter_4.pth', root / 'T_lora',
+                    config='configs/ht/clip-lora_busi.py'),
+                log=root / 'other_arch.log',
+                env=env),
+            'resume_untrusted':
+            start(
+                'tools/train.py',
+                *train_args(root / 'R', '--resume', str(evil['untrusted'])),
+                log=root / 'resume_untrusted.log',
+                env=env),
+            'load_from_untrusted':
+            start(
+                'tools/train.py',
+                *train_args(root / 'L'),
+                f'load_from={evil["untrusted"]}',
+                log=root / 'load_from_untrusted.log',
+                env=env),
+            'resume_trusted':
+            start(
+                'tools/train.py',
+                *train_args(root / 'RT', '--resume', str(evil['resume_trusted']),
+                            '--trust-checkpoint'),
+                log=root / 'resume_trusted.log',
+                env=env),
         }
         processes += list(checks.values())
         out['returncodes']['B resumed'] = wait(resumed, deadline)
@@ -145,8 +188,9 @@ def test_killed_run_resumes_to_the_same_weights_and_metrics(runs):
     a = torch.load(runs['a'] / 'iter_4.pth', map_location='cpu', weights_only=True)
     b = torch.load(runs['b'] / 'iter_4.pth', map_location='cpu', weights_only=True)
     assert a['state_dict'].keys() == b['state_dict'].keys()
-    different = [k for k in a['state_dict'] if not torch.equal(a['state_dict'][k],
-                                                               b['state_dict'][k])]
+    different = [
+        k for k in a['state_dict'] if not torch.equal(a['state_dict'][k], b['state_dict'][k])
+    ]
     assert not different, f'{len(different)} tensors differ, e.g. {different[:3]}'
     for key in ('optimizer', 'param_schedulers'):
         assert repr(a[key]) == repr(b[key]), key

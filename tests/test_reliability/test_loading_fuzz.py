@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from reliability_helpers import build_dataset, config_pipelines, png_bytes, write_file
 
 from mmseg_ht.datasets.transforms import DataValidationError
-from reliability_helpers import build_dataset, config_pipelines, png_bytes, write_file
 
 N_CASES = 40
 TRAIN, TEST = config_pipelines()
@@ -40,7 +40,8 @@ def make_case(seed: int):
     image = rng.integers(0, high + 1, size=(h, w)).astype(dtype)
     channels = rng.choice(['gray', 'rgb', 'rgba'])
     if channels != 'gray':
-        image = np.dstack([image] * 3 + ([image[..., None] * 0 + high] if channels == 'rgba' else []))
+        image = np.dstack([image] * 3 +
+                          ([image[..., None] * 0 + high] if channels == 'rgba' else []))
     image = np.ascontiguousarray(image)
 
     mh, mw = (h, w) if rng.random() > 0.1 else (h + 1, w)  # 10 % size mismatches

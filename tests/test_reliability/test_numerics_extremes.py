@@ -17,19 +17,21 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
-
-import mmseg_ht  # noqa: F401
 from mmseg.registry import MODELS  # noqa: E402
 from mmseg.structures import SegDataSample  # noqa: E402
 
+import mmseg_ht  # noqa: F401
 from mmseg_ht.evaluation import SurfaceMetric  # noqa: E402
 from tests.tiny_towers import TINY_OPENCLIP_ARCH  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 # open_clip's tiny ViT (32x32 input, 4x4 grid, width 64): bf16 on CPU is slow at 224.
-TINY = {'model.backbone.out_indices': (1, 2, 3),
-        'model.decode_head.in_channels': [64, 64, 64], 'model.decode_head.channels': 32,
-        'model.data_preprocessor.size': (32, 32)}
+TINY = {
+    'model.backbone.out_indices': (1, 2, 3),
+    'model.decode_head.in_channels': [64, 64, 64],
+    'model.decode_head.channels': 32,
+    'model.data_preprocessor.size': (32, 32)
+}
 IMAGES = {'black': 0, 'white': 255, 'constant': 97}
 CROP = 32  # the network input
 SIZE = 48  # original image size (predictions are resized back to it)
@@ -55,8 +57,8 @@ def batch(with_labels: bool):
     inputs, samples = [], []
     for kind, value in IMAGES.items():
         inputs.append(torch.full((3, CROP, CROP), value, dtype=torch.uint8))
-        sample = SegDataSample(metainfo=dict(img_shape=(CROP, CROP), ori_shape=(SIZE, SIZE),
-                                             img_path=f'{kind}.png'))
+        sample = SegDataSample(
+            metainfo=dict(img_shape=(CROP, CROP), ori_shape=(SIZE, SIZE), img_path=f'{kind}.png'))
         if with_labels:
             label = torch.zeros(1, CROP, CROP, dtype=torch.int64)
             if kind == 'white':
@@ -69,8 +71,9 @@ def batch(with_labels: bool):
 
 
 # bf16 for HT only (its FFT filter and noise estimator): bf16 matmuls are slow on CPU.
-CASES = pytest.mark.parametrize('segmentor, precision', [
-    ('ht', 'fp32'), ('ht', 'bf16'), ('mona', 'fp32'), ('lora', 'fp32')], indirect=['segmentor'])
+CASES = pytest.mark.parametrize(
+    'segmentor, precision', [('ht', 'fp32'), ('ht', 'bf16'), ('mona', 'fp32'), ('lora', 'fp32')],
+    indirect=['segmentor'])
 
 
 @CASES
@@ -92,12 +95,13 @@ def test_loss_and_gradients_are_finite(segmentor, precision):
 def test_predictions_are_finite_and_the_metric_counts_empty_cases(segmentor, precision):
     segmentor.eval()
     data = segmentor.data_preprocessor(batch(with_labels=False), training=False)
-    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16,
-                                         enabled=precision == 'bf16'):
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=precision == 'bf16'):
         results = segmentor(**data, mode='predict')
-    ground_truths = {'black': np.zeros((SIZE, SIZE), np.uint8),
-                     'white': np.ones((SIZE, SIZE), np.uint8),
-                     'constant': np.zeros((SIZE, SIZE), np.uint8)}
+    ground_truths = {
+        'black': np.zeros((SIZE, SIZE), np.uint8),
+        'white': np.ones((SIZE, SIZE), np.uint8),
+        'constant': np.zeros((SIZE, SIZE), np.uint8)
+    }
     metric = SurfaceMetric()
     for result in results:
         assert torch.isfinite(result.seg_logits.data).all()

@@ -43,8 +43,11 @@ print('bf16 step done, loss', float(loss))
 @pytest.mark.parametrize('with_cp', [False, True])  # checkpointing recomputes in backward
 def test_bf16_training_step_with_two_threads_does_not_abort(with_cp):
     script = f'WITH_CP = {with_cp}' + BF16_STEP
-    result = subprocess.run([sys.executable, '-c', script], cwd=REPO, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run([sys.executable, '-c', script],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'bf16 step done' in result.stdout
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from mmseg.registry import MODELS  # noqa: E402
+from reliability_helpers import Exploit  # noqa: E402
 
 import mmseg_ht  # noqa: F401
-from mmseg.registry import MODELS  # noqa: E402
-
-from mmseg_ht.engine.checkpoint_fit import (CheckpointMismatchError, CheckpointReadError,  # noqa: E402
-                                            check_checkpoint_fits, read_checkpoint_state_dict)
+from mmseg_ht.engine.checkpoint_fit import CheckpointMismatchError  # noqa: E402
+from mmseg_ht.engine.checkpoint_fit import (CheckpointReadError, check_checkpoint_fits,
+                                            read_checkpoint_state_dict)
 from mmseg_ht.utils import UnsafeWeightsError, load_state_dict_safely  # noqa: E402
-from reliability_helpers import Exploit  # noqa: E402
 from tests.tiny_towers import TINY_OPENCLIP_ARCH  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,15 +30,17 @@ HT = dict(type='HTAdapter', bottleneck=8)
 
 
 def backbone(**kwargs):
-    return MODELS.build(dict(type='CLIPViT', arch=TINY_OPENCLIP_ARCH, out_indices=(1, 3),
-                             adapter=HT, **kwargs))
+    return MODELS.build(
+        dict(type='CLIPViT', arch=TINY_OPENCLIP_ARCH, out_indices=(1, 3), adapter=HT, **kwargs))
 
 
 @pytest.fixture
 def evil_adapter_pth(tmp_path, marker):
     """A real adapter state dict in a .pth file, plus a code-running payload."""
-    weights = {f'backbone.{k}': v for k, v in backbone().state_dict().items()
-               if k.startswith('adapters.')}
+    weights = {
+        f'backbone.{k}': v
+        for k, v in backbone().state_dict().items() if k.startswith('adapters.')
+    }
     path = tmp_path / 'adapters.pth'
     torch.save({'state_dict': weights, 'meta': Exploit(marker)}, path)
     return path
@@ -49,8 +51,11 @@ def test_adapter_pth_with_payload_is_refused_directly_and_through_the_config(evi
         backbone().load_adapters(evil_adapter_pth)
     with pytest.raises(UnsafeWeightsError, match='adapters.pth'):
         backbone(adapter_checkpoint=str(evil_adapter_pth))
-    text_encoder = MODELS.build(dict(type='OpenCLIPTextEncoder', arch='mmseg_ht-tiny-vit16',
-                                     adapter=dict(type='LoRAAdapter', rank=2)))
+    text_encoder = MODELS.build(
+        dict(
+            type='OpenCLIPTextEncoder',
+            arch='mmseg_ht-tiny-vit16',
+            adapter=dict(type='LoRAAdapter', rank=2)))
     with pytest.raises(UnsafeWeightsError):
         text_encoder.load_adapters(evil_adapter_pth)
 
@@ -58,8 +63,13 @@ def test_adapter_pth_with_payload_is_refused_directly_and_through_the_config(evi
 def test_plain_adapter_pth_and_safetensors_still_load(tmp_path):
     source = backbone()
     safetensors_path = source.save_adapters(tmp_path / 'a.safetensors')
-    torch.save({'state_dict': {f'backbone.{k}': v for k, v in source.state_dict().items()
-                               if k.startswith('adapters.')}}, tmp_path / 'a.pth')
+    torch.save(
+        {
+            'state_dict': {
+                f'backbone.{k}': v
+                for k, v in source.state_dict().items() if k.startswith('adapters.')
+            }
+        }, tmp_path / 'a.pth')
     for path in (safetensors_path, tmp_path / 'a.pth'):
         assert backbone().load_adapters(path)
 
@@ -72,7 +82,8 @@ def test_pickle_disguised_as_safetensors_is_refused(tmp_path, marker):
 
 
 def test_pickle_disguised_as_torchscript_archive_is_refused(tmp_path, marker):
-    """A TorchScript archive whose data.pkl was swapped: TorchScript's unpickler resolves no Python."""
+    """A TorchScript archive whose data.pkl was swapped: TorchScript's unpickler resolves no
+    Python."""
     archive = tmp_path / 'real.pt'
     torch.jit.script(torch.nn.Linear(2, 2)).save(str(archive))
     evil = tmp_path / 'ViT-B-16.pt'
@@ -99,15 +110,19 @@ def test_checkpoint_check_refuses_payload_unless_trusted(tmp_path, marker):
 
 
 def test_checkpoint_check_names_missing_unexpected_and_reshaped_keys(tmp_path):
-    torch.save({'state_dict': {'weight': torch.zeros(3, 2), 'extra': torch.zeros(1)}},
-               tmp_path / 'ckpt.pth')
+    torch.save({'state_dict': {
+        'weight': torch.zeros(3, 2),
+        'extra': torch.zeros(1)
+    }}, tmp_path / 'ckpt.pth')
     with pytest.raises(CheckpointMismatchError) as error:
         check_checkpoint_fits(torch.nn.Linear(2, 2), tmp_path / 'ckpt.pth')
     message = str(error.value)
     assert 'ckpt.pth' in message and '1 missing keys: bias' in message
     assert '1 unexpected keys: extra' in message and 'weight (3, 2) vs (2, 2)' in message
-    torch.save({'state_dict': {'module.weight': torch.zeros(2, 2), 'module.bias': torch.zeros(2)}},
-               tmp_path / 'ddp.pth')
+    torch.save({'state_dict': {
+        'module.weight': torch.zeros(2, 2),
+        'module.bias': torch.zeros(2)
+    }}, tmp_path / 'ddp.pth')
     check_checkpoint_fits(torch.nn.Linear(2, 2), tmp_path / 'ddp.pth')  # DDP prefix as mmengine
 
 

@@ -10,14 +10,30 @@ from mmseg_ht.analysis.results_table import ResultsFileError, collect
 from tests.conftest import run_tool
 
 
-def write_run(root: Path, name: str, method: str, backbone: str, dataset: str, seed: int,
-              metrics: dict, ratio: float = 1.0, task: str = 'segmentation') -> Path:
+def write_run(root: Path,
+              name: str,
+              method: str,
+              backbone: str,
+              dataset: str,
+              seed: int,
+              metrics: dict,
+              ratio: float = 1.0,
+              task: str = 'segmentation') -> Path:
     folder = root / name
     folder.mkdir(parents=True)
-    record = dict(config=f'configs/x/{name}.py', checkpoint='x.pth',
-                  experiment=dict(method=method, backbone=backbone, dataset=dataset, task=task,
-                                  ratio=ratio, ratio_seed=seed, seed=seed, config_name=name),
-                  metrics=metrics)
+    record = dict(
+        config=f'configs/x/{name}.py',
+        checkpoint='x.pth',
+        experiment=dict(
+            method=method,
+            backbone=backbone,
+            dataset=dataset,
+            task=task,
+            ratio=ratio,
+            ratio_seed=seed,
+            seed=seed,
+            config_name=name),
+        metrics=metrics)
     (folder / 'test_results.json').write_text(json.dumps(record))
     return folder
 
@@ -36,9 +52,20 @@ def results(tmp_path):
     write_run(tmp_path, 'unet_busi', 'UNet', '-', 'BUSI', 0, seg(55.0, 40.0))
     for ratio, dice in ((0.1, 40.0), (0.01, 20.0)):
         write_run(tmp_path, f'ht_busi_r{ratio}', 'HT', 'CLIP', 'BUSI', 0, seg(dice), ratio=ratio)
-    write_run(tmp_path, 'cls_ht', 'HT', 'CLIP', 'BUSI', 0, {
-        'cls/accuracy': 80.0, 'cls/precision': 70.0, 'cls/recall': 60.0, 'cls/f1': 64.6,
-        'cls/auc': 85.0}, task='classification')
+    write_run(
+        tmp_path,
+        'cls_ht',
+        'HT',
+        'CLIP',
+        'BUSI',
+        0, {
+            'cls/accuracy': 80.0,
+            'cls/precision': 70.0,
+            'cls/recall': 60.0,
+            'cls/f1': 64.6,
+            'cls/auc': 85.0
+        },
+        task='classification')
     return tmp_path
 
 
@@ -83,8 +110,10 @@ def test_csv_has_one_line_per_group_data_set_and_metric(results, tmp_path):
     out = tmp_path / 'table.csv'
     collect([str(results)]).write_csv(out)
     rows = list(csv.DictReader(out.open()))
-    ht_busi_dice = [r for r in rows if r['method'] == 'HT' and r['dataset'] == 'BUSI'
-                    and r['ratio'] == '1' and r['metric'] == 'Dice']
+    ht_busi_dice = [
+        r for r in rows if r['method'] == 'HT' and r['dataset'] == 'BUSI' and r['ratio'] == '1'
+        and r['metric'] == 'Dice'
+    ]
     assert len(ht_busi_dice) == 1
     row = ht_busi_dice[0]
     assert float(row['mean']) == 72.0 and math.isclose(float(row['std']), 2.0)
@@ -127,14 +156,16 @@ def test_param_count_tool_matches_the_built_model(tmp_path):
                       str(out), '--cfg-options', 'model.backbone.arch=mmseg_ht-tiny-vit16',
                       'model.decode_head.in_channels=[64,64,64]', 'model.decode_head.channels=32')
     rows = {row['module']: row for row in json.loads(out.read_text())['rows']}
+    from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmseg.registry import MODELS
-    from mmengine.config import Config
     init_default_scope('mmseg')
     cfg = Config.fromfile('configs/ht/clip-ht_busi.py')
-    cfg.merge_from_dict({'model.backbone.arch': 'mmseg_ht-tiny-vit16',
-                         'model.decode_head.in_channels': [64, 64, 64],
-                         'model.decode_head.channels': 32})
+    cfg.merge_from_dict({
+        'model.backbone.arch': 'mmseg_ht-tiny-vit16',
+        'model.decode_head.in_channels': [64, 64, 64],
+        'model.decode_head.channels': 32
+    })
     model = MODELS.build(cfg.model)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     assert rows['total']['trainable'] == trainable

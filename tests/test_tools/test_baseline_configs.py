@@ -35,9 +35,14 @@ LABELS = {  # leaf stem prefix -> (method_name, backbone_name, task)
     'resnet18': ('ResNet-18', '-', 'cls'),
     'dinov2-frozen-cls': ('Frozen', 'DINOv2', 'cls'),
 }
-DATASET_NAMES = {'busi': 'BUSI', 'ddti': 'DDTI', 'tn3k': 'TN3K', 'prostate': 'Prostate',
-                 'ln-int': 'LN-INT', 'ln-ext': 'LN-EXT'}
-
+DATASET_NAMES = {
+    'busi': 'BUSI',
+    'ddti': 'DDTI',
+    'tn3k': 'TN3K',
+    'prostate': 'Prostate',
+    'ln-int': 'LN-INT',
+    'ln-ext': 'LN-EXT'
+}
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
@@ -47,8 +52,10 @@ def kind_of(path: Path) -> str:
 
 
 def test_the_baseline_leaves_are_exactly_the_generated_ones():
-    expected = {REPO_ROOT / 'configs' / path: text for path, text in expected_leaves().items()
-                if path.startswith('baselines/')}
+    expected = {
+        REPO_ROOT / 'configs' / path: text
+        for path, text in expected_leaves().items() if path.startswith('baselines/')
+    }
     assert set(LEAVES) == set(expected)
     for path, text in expected.items():
         assert path.read_text() == text, f'{path} is stale: run tools/misc/generate_configs.py'
@@ -62,8 +69,8 @@ def test_leaf_parses_with_labels_schedule_and_weights_rule(path):
     cfg = Config.fromfile(str(path))
     kind, dataset = kind_of(path), path.stem.rsplit('_', 1)[1]
     method, backbone, task = LABELS[kind]
-    assert (cfg.method_name, cfg.backbone_name, cfg.dataset_name) == (
-        method, backbone, DATASET_NAMES[dataset])
+    assert (cfg.method_name, cfg.backbone_name, cfg.dataset_name) == (method, backbone,
+                                                                      DATASET_NAMES[dataset])
     assert cfg.train_cfg.max_iters == cfg.param_scheduler.end == cfg.param_scheduler.T_max
     assert cfg.optim_wrapper.optimizer.type == 'AdamW'
     assert cfg.optim_wrapper.optimizer.lr == (1e-3 if kind == 'unet' else 1e-4)
@@ -81,8 +88,8 @@ def test_leaf_parses_with_labels_schedule_and_weights_rule(path):
         assert 'mmpretrain.models' in cfg.custom_imports.imports
     if kind.startswith('dinov2'):
         inner = cfg.model.backbone.backbone
-        assert (inner.arch, inner.patch_size, inner.img_size, inner.out_indices) == (
-            'base', 14, 224, (3, 6, 9))
+        assert (inner.arch, inner.patch_size, inner.img_size, inner.out_indices) == ('base', 14,
+                                                                                     224, (3, 6, 9))
         assert cfg.model.backbone.frozen and cfg.model.data_preprocessor.mean is not None
     if kind == 'clip-clipseg' and dataset != 'ln-ext':
         assert cfg.model.decode_head.prompts == [CLIPSEG_PROMPTS[dataset]]
@@ -117,15 +124,18 @@ def shrink(cfg: Config, kind: str) -> int:
 
 def batch(task: str, size: int, n: int = 2) -> dict:
     generator = torch.Generator().manual_seed(0)
-    inputs = [torch.randint(0, 256, (3, size, size), dtype=torch.uint8, generator=generator)
-              for _ in range(n)]
+    inputs = [
+        torch.randint(0, 256, (3, size, size), dtype=torch.uint8, generator=generator)
+        for _ in range(n)
+    ]
     if task == 'seg':
         from mmengine.structures import PixelData
         from mmseg.structures import SegDataSample
         samples = []
         for _ in range(n):
-            sample = SegDataSample(gt_sem_seg=PixelData(
-                data=torch.randint(0, 2, (1, size, size), generator=generator)))
+            sample = SegDataSample(
+                gt_sem_seg=PixelData(
+                    data=torch.randint(0, 2, (1, size, size), generator=generator)))
             sample.set_metainfo(dict(img_shape=(size, size), ori_shape=(size, size)))
             samples.append(sample)
     else:
@@ -176,10 +186,14 @@ def test_leaf_builds_and_trains_one_iteration(path):
 
 
 # ------------------------------------------------------------ through the tools
-FAST = [f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
-        for key in ('num_workers=0', 'persistent_workers=False')]
-SHORT = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'train_dataloader.batch_size=2',
-         'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1']
+FAST = [
+    f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    for key in ('num_workers=0', 'persistent_workers=False')
+]
+SHORT = [
+    'train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'train_dataloader.batch_size=2',
+    'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1'
+]
 SMALL = {  # leaf -> (overrides that shrink it, best checkpoint pattern)
     'clip-clipseg_busi': ([f'model.backbone.arch={TINY_CLIP}',
                            f'model.decode_head.text_encoder.arch={TINY_CLIP}',
@@ -198,15 +212,31 @@ def test_train_and_test_through_the_tools(stem, busi_mini_converted, tmp_path):
     config = f'configs/baselines/{stem}.py'
     small, best = SMALL[stem]
     work = tmp_path / 'work'
-    run_tool_in_process('tools/train.py', config, '--work-dir', str(work), '--cfg-options',
-             *small, *FAST, *SHORT, data_root=busi_mini_converted)
+    run_tool_in_process(
+        'tools/train.py',
+        config,
+        '--work-dir',
+        str(work),
+        '--cfg-options',
+        *small,
+        *FAST,
+        *SHORT,
+        data_root=busi_mini_converted)
     checkpoint = sorted(work.glob(best))[-1]
     state = torch.load(checkpoint, weights_only=True)['state_dict']
     if stem.startswith('clip-clipseg'):  # the text condition is saved, the text tower is not
-        assert state['decode_head.text_condition'].shape == (32,)
+        assert state['decode_head.text_condition'].shape == (32, )
         assert not any('token_embedding' in k for k in state)
-    run_tool_in_process('tools/test.py', config, str(checkpoint), '--work-dir', str(tmp_path / 'test'),
-             '--cfg-options', *small, *FAST, data_root=busi_mini_converted)
+    run_tool_in_process(
+        'tools/test.py',
+        config,
+        str(checkpoint),
+        '--work-dir',
+        str(tmp_path / 'test'),
+        '--cfg-options',
+        *small,
+        *FAST,
+        data_root=busi_mini_converted)
     record = json.loads((tmp_path / 'test' / 'test_results.json').read_text())
     method, backbone, task = LABELS[kind_of(Path(config))]
     assert (record['experiment']['method'], record['experiment']['backbone']) == (method, backbone)

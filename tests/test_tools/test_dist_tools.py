@@ -50,16 +50,33 @@ def two_node_run(tmp_path_factory):
     base = str(REPO_ROOT / 'configs/ht/clip-ht_busi.py')
     for batch in (1, 2):
         (root / f'batch{batch}.py').write_text(NODE_CONFIG.format(base=base, batch=batch))
-    env = dict(os.environ, DATA_ROOT=str(data), PYTHON=sys.executable, OMP_NUM_THREADS='1',
-               NNODES='2', MASTER_ADDR='127.0.0.1', PORT=str(free_port()))
+    env = dict(
+        os.environ,
+        DATA_ROOT=str(data),
+        PYTHON=sys.executable,
+        OMP_NUM_THREADS='1',
+        NNODES='2',
+        MASTER_ADDR='127.0.0.1',
+        PORT=str(free_port()))
     env.pop('MASTER_PORT', None)
-    nodes = [subprocess.Popen(['bash', 'tools/dist_train.sh', str(root / 'batch1.py'), '1',
-                               '--work-dir', str(root / f'node{rank}')],
-                              cwd=REPO_ROOT, env=dict(env, NODE_RANK=str(rank)),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for rank in (0, 1)]
-    run_tool('tools/train.py', str(root / 'batch2.py'), '--work-dir', str(root / 'one'),
-             env=dict(DATA_ROOT=str(data), OMP_NUM_THREADS='1'))
+    nodes = [
+        subprocess.Popen([
+            'bash', 'tools/dist_train.sh',
+            str(root / 'batch1.py'), '1', '--work-dir',
+            str(root / f'node{rank}')
+        ],
+                         cwd=REPO_ROOT,
+                         env=dict(env, NODE_RANK=str(rank)),
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT,
+                         text=True) for rank in (0, 1)
+    ]
+    run_tool(
+        'tools/train.py',
+        str(root / 'batch2.py'),
+        '--work-dir',
+        str(root / 'one'),
+        env=dict(DATA_ROOT=str(data), OMP_NUM_THREADS='1'))
     logs = []
     for node in nodes:
         out, _ = node.communicate(timeout=600)
@@ -86,8 +103,8 @@ def test_two_torchrun_nodes_equal_one_process_with_the_same_global_batch(two_nod
     assert trained
     for key in trained:
         assert torch.equal(rank0['state'][key], rank1['state'][key]), key
-        torch.testing.assert_close(rank0['state'][key], one['state'][key], rtol=1e-5, atol=1e-6,
-                                   msg=key)
+        torch.testing.assert_close(
+            rank0['state'][key], one['state'][key], rtol=1e-5, atol=1e-6, msg=key)
     # training moved the weights far more than the tolerance
     moved = max((one['state'][k] - one['initial'][k]).abs().max().item() for k in trained)
     assert moved > 1e-4
@@ -96,12 +113,23 @@ def test_two_torchrun_nodes_equal_one_process_with_the_same_global_batch(two_nod
 def test_two_process_testing(two_node_run):
     """tools/dist_test.sh, 2 processes, on the one-process run's checkpoint."""
     root = two_node_run['root']
-    env = dict(os.environ, DATA_ROOT=str(two_node_run['data']), PYTHON=sys.executable,
-               OMP_NUM_THREADS='1', PORT=str(free_port()))
-    result = subprocess.run(['bash', 'tools/dist_test.sh', str(root / 'batch2.py'),
-                             str(root / 'one' / 'iter_3.pth'), '2', '--work-dir',
-                             str(root / 'test')],
-                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    env = dict(
+        os.environ,
+        DATA_ROOT=str(two_node_run['data']),
+        PYTHON=sys.executable,
+        OMP_NUM_THREADS='1',
+        PORT=str(free_port()))
+    result = subprocess.run([
+        'bash', 'tools/dist_test.sh',
+        str(root / 'batch2.py'),
+        str(root / 'one' / 'iter_3.pth'), '2', '--work-dir',
+        str(root / 'test')
+    ],
+                            cwd=REPO_ROOT,
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert 'n_images: 2' in result.stdout + result.stderr
 
@@ -133,19 +161,29 @@ def test_slurm_launcher_through_slurm_train_sh(two_node_run, tmp_path):
     for name, text in (('srun', FAKE_SRUN), ('scontrol', FAKE_SCONTROL)):
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
-    env = dict(os.environ, DATA_ROOT=str(two_node_run['data']), PYTHON=sys.executable,
-               OMP_NUM_THREADS='1', PATH=f'{bin_dir}:{os.environ["PATH"]}',
-               MASTER_PORT=str(free_port()))
+    env = dict(
+        os.environ,
+        DATA_ROOT=str(two_node_run['data']),
+        PYTHON=sys.executable,
+        OMP_NUM_THREADS='1',
+        PATH=f'{bin_dir}:{os.environ["PATH"]}',
+        MASTER_PORT=str(free_port()))
     env.pop('MASTER_ADDR', None)
     work = tmp_path / 'work'
-    result = subprocess.run(
-        ['bash', 'tools/slurm_train.sh', 'gpu', 'ht-busi', str(two_node_run['root'] / 'batch2.py'),
-         str(work), '--cfg-options', 'train_cfg.max_iters=1', 'train_cfg.val_interval=1',
-         'default_hooks.checkpoint.interval=1'],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([
+        'bash', 'tools/slurm_train.sh', 'gpu', 'ht-busi',
+        str(two_node_run['root'] / 'batch2.py'),
+        str(work), '--cfg-options', 'train_cfg.max_iters=1', 'train_cfg.val_interval=1',
+        'default_hooks.checkpoint.interval=1'
+    ],
+                            cwd=REPO_ROOT,
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
     assert 'Distributed launcher: slurm' in log and 'Distributed training: True' in log
-    assert (bin_dir / 'scontrol_calls').read_text().split() == ['show', 'hostname',
-                                                                'gpu-node[07-08]']
+    assert (bin_dir /
+            'scontrol_calls').read_text().split() == ['show', 'hostname', 'gpu-node[07-08]']
     assert (work / 'iter_1.pth').is_file()

@@ -17,8 +17,10 @@ import mmseg_ht  # noqa: F401  (registrations)
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = 'configs/ht/clip-ht_busi.py'
-TINY = ['model.backbone.arch=mmseg_ht-tiny-vit16', 'model.decode_head.in_channels=[64,64,64]',
-        'model.decode_head.channels=32']
+TINY = [
+    'model.backbone.arch=mmseg_ht-tiny-vit16', 'model.decode_head.in_channels=[64,64,64]',
+    'model.decode_head.channels=32'
+]
 # Runs the tool as ``python tools/export_adapters.py ...`` would, then reports what it imported.
 RUN_AND_REPORT = '''import runpy, sys
 sys.argv = sys.argv[1:]
@@ -45,10 +47,15 @@ def test_segmentation_export_writes_the_adapters_and_never_imports_mmpretrain(tm
     checkpoint = tmp_path / 'iter_2.pth'
     torch.save(dict(meta=dict(iter=2), state_dict=segmentor.state_dict()), checkpoint)
     out = tmp_path / 'clip-ht_busi.safetensors'
-    result = subprocess.run(
-        [sys.executable, '-c', RUN_AND_REPORT, 'tools/export_adapters.py', CONFIG,
-         str(checkpoint), str(out), '--cfg-options', *TINY],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([
+        sys.executable, '-c', RUN_AND_REPORT, 'tools/export_adapters.py', CONFIG,
+        str(checkpoint),
+        str(out), '--cfg-options', *TINY
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for name in ('mmpretrain', 'mmseg_ht.classification', 'mmseg_ht.contrastive'):
         assert f'imported {name}: False' in result.stdout, result.stdout[-3000:]

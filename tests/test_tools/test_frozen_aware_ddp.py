@@ -19,22 +19,37 @@ from tests.tiny_towers import TINY_OPENCLIP_ARCH
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
-ADAPTERS = [None, dict(type='HTAdapter', bottleneck=8), dict(type='MonaAdapter', bottleneck=8),
-            dict(type='LoRAAdapter', rank=4, alpha=8)]
+ADAPTERS = [
+    None,
+    dict(type='HTAdapter', bottleneck=8),
+    dict(type='MonaAdapter', bottleneck=8),
+    dict(type='LoRAAdapter', rank=4, alpha=8)
+]
 
 
 def segmentor(adapter=None, **backbone) -> torch.nn.Module:
     """Tiny EncoderDecoder (4-block tower, 32 px) tapping blocks 0 and 1 only."""
     init_default_scope('mmseg')
     torch.manual_seed(0)
-    return MODELS.build(dict(
-        type='EncoderDecoder',
-        data_preprocessor=dict(type='SegDataPreProcessor', mean=None, std=None, size=(32, 32)),
-        backbone=dict(type='CLIPViT', arch=TINY_OPENCLIP_ARCH, adapter=adapter,
-                      out_indices=(0, 1), **backbone),
-        decode_head=dict(type='MultiLevelAggHead', in_channels=(64, 64), in_index=(0, 1),
-                         channels=16, num_classes=2, loss_decode=dict(type='CrossEntropyLoss')),
-        train_cfg=dict(), test_cfg=dict(mode='whole')))
+    return MODELS.build(
+        dict(
+            type='EncoderDecoder',
+            data_preprocessor=dict(type='SegDataPreProcessor', mean=None, std=None, size=(32, 32)),
+            backbone=dict(
+                type='CLIPViT',
+                arch=TINY_OPENCLIP_ARCH,
+                adapter=adapter,
+                out_indices=(0, 1),
+                **backbone),
+            decode_head=dict(
+                type='MultiLevelAggHead',
+                in_channels=(64, 64),
+                in_index=(0, 1),
+                channels=16,
+                num_classes=2,
+                loss_decode=dict(type='CrossEntropyLoss')),
+            train_cfg=dict(),
+            test_cfg=dict(mode='whole')))
 
 
 def batch(seed: int) -> dict:
@@ -46,8 +61,11 @@ def batch(seed: int) -> dict:
         sample = SegDataSample(metainfo=dict(img_shape=(32, 32), ori_shape=(32, 32)))
         sample.gt_sem_seg = PixelData(data=(torch.rand(1, 32, 32, generator=gen) > 0.5).long())
         samples.append(sample)
-    return dict(inputs=[torch.randint(0, 256, (3, 32, 32), generator=gen, dtype=torch.uint8)
-                        for _ in range(2)], data_samples=samples)
+    return dict(
+        inputs=[
+            torch.randint(0, 256, (3, 32, 32), generator=gen, dtype=torch.uint8) for _ in range(2)
+        ],
+        data_samples=samples)
 
 
 @pytest.fixture(scope='module')
@@ -61,8 +79,8 @@ def one_rank_group():
 
 
 def train_three_steps(ddp: MMDistributedDataParallel) -> list:
-    optim = OptimWrapper(torch.optim.AdamW([p for p in ddp.parameters() if p.requires_grad],
-                                           lr=1e-3))
+    optim = OptimWrapper(
+        torch.optim.AdamW([p for p in ddp.parameters() if p.requires_grad], lr=1e-3))
     return [ddp.train_step(batch(i), optim_wrapper=optim)['loss'].item() for i in range(3)]
 
 
@@ -88,16 +106,18 @@ def test_unused_trainable_parameters_are_found_named_and_handled(one_rank_group)
     for module in ('resblocks.2 (12)', 'resblocks.3 (12)', 'ln_post (2)', 'backbone.tower.proj'):
         assert module in reason
     with pytest.raises(RuntimeError, match='finished reduction'):
-        train_three_steps(MMDistributedDataParallel(segmentor(frozen=False),
-                                                    find_unused_parameters=False))
+        train_three_steps(
+            MMDistributedDataParallel(segmentor(frozen=False), find_unused_parameters=False))
     ddp = FrozenAwareDDP(model, device_ids=None)
     assert ddp.find_unused_parameters is True
     assert len(train_three_steps(ddp)) == 3
 
 
 def test_explicit_setting_is_kept(one_rank_group):
-    ddp = FrozenAwareDDP(segmentor(dict(type='HTAdapter', bottleneck=8)), device_ids=None,
-                         find_unused_parameters=True)
+    ddp = FrozenAwareDDP(
+        segmentor(dict(type='HTAdapter', bottleneck=8)),
+        device_ids=None,
+        find_unused_parameters=True)
     assert ddp.find_unused_parameters is True
 
 
@@ -112,10 +132,11 @@ def test_tools_wrapper_config():
     from mmengine.config import Config
 
     from mmseg_ht.engine.config_setup import default_model_wrapper, setup_launcher
-    assert default_model_wrapper(Config(), training=True) == dict(
-        type='FrozenAwareDDP', broadcast_buffers=False, find_unused_parameters='auto')
-    assert default_model_wrapper(Config(dict(find_unused_parameters=True)), True)[
-        'find_unused_parameters'] is True
+    assert default_model_wrapper(
+        Config(), training=True) == dict(
+            type='FrozenAwareDDP', broadcast_buffers=False, find_unused_parameters='auto')
+    assert default_model_wrapper(Config(dict(find_unused_parameters=True)),
+                                 True)['find_unused_parameters'] is True
     assert default_model_wrapper(Config(), training=False)['type'] == 'MMDistributedDataParallel'
     own = dict(type='MMFullyShardedDataParallel')
     assert default_model_wrapper(Config(dict(model_wrapper_cfg=own)), True) == own
@@ -135,13 +156,18 @@ def test_gradient_accumulation_through_the_ddp_wrapper(one_rank_group):
         model = segmentor(adapter)
         model.decode_head.dropout = None
         ddp = FrozenAwareDDP(model, device_ids=None)
-        optim = build_optim_wrapper(ddp, dict(type='OptimWrapper', accumulative_counts=counts,
-                                              optimizer=dict(type='SGD', lr=0.5)))
+        optim = build_optim_wrapper(
+            ddp,
+            dict(
+                type='OptimWrapper', accumulative_counts=counts, optimizer=dict(type='SGD',
+                                                                                lr=0.5)))
         optim.initialize_count_status(ddp, 0, counts)
         for part in batches:
             ddp.train_step(part, optim_wrapper=optim)
-        results.append({k: v.detach().clone() for k, v in model.named_parameters()
-                        if v.requires_grad})
+        results.append({
+            k: v.detach().clone()
+            for k, v in model.named_parameters() if v.requires_grad
+        })
     moved = 0.0
     initial = {k: v for k, v in segmentor(adapter).named_parameters() if v.requires_grad}
     for key, value in results[0].items():

@@ -27,8 +27,11 @@ pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 CONFIG = 'configs/ht/clip-ht_busi.py'
 FROZEN_CONFIG = 'configs/ht/clip-frozen_busi.py'
-TINY_MODEL = {'model.backbone.arch': 'mmseg_ht-tiny-vit16',  # 224 px, 10 blocks, width 64
-              'model.decode_head.in_channels': [64, 64, 64], 'model.decode_head.channels': 32}
+TINY_MODEL = {
+    'model.backbone.arch': 'mmseg_ht-tiny-vit16',  # 224 px, 10 blocks, width 64
+    'model.decode_head.in_channels': [64, 64, 64],
+    'model.decode_head.channels': 32
+}
 TINY = [f'{key}={value}' for key, value in TINY_MODEL.items()]  # as --cfg-options
 MAIN_PROCESS_LOADER = ['test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False']
 SIZE = 64  # phantom image side; the pipeline resizes to the tower's 224
@@ -89,7 +92,7 @@ def vit_tower_flops(blocks: int, tokens: int = 197, width: int = 64, patch: int 
     embedding, pre-LN, per block q/k/v/out projections + MLP (12·N·D²), attention products
     (2·N²·D) and two LayerNorms (mmengine counts 5 per element)."""
     embed = (tokens - 1) * 3 * patch * patch * width
-    block = 12 * tokens * width ** 2 + 2 * tokens ** 2 * width + 2 * 5 * tokens * width
+    block = 12 * tokens * width**2 + 2 * tokens**2 * width + 2 * 5 * tokens * width
     return embed + 5 * tokens * width + blocks * block
 
 
@@ -106,11 +109,11 @@ def test_complete_flops_of_the_tower_follow_the_closed_form(out_indices, blocks)
         assert count.mmengine > 0
         if frozen:  # fused attention: projections and products all missed by get_flops.py
             assert count.fft == 0
-            assert count.attention == blocks * (4 * tokens * width ** 2 + 2 * tokens ** 2 * width)
+            assert count.attention == blocks * (4 * tokens * width**2 + 2 * tokens**2 * width)
         else:  # HT: 2 FFTs of a 14x14 grid per adapter, 64 channels
             per_fft = 1.25 * 196 * math.log2(196) * 64
             assert count.fft == pytest.approx(blocks * 2 * per_fft, abs=blocks)  # rounded per FFT
-            assert count.attention > blocks * 2 * tokens ** 2 * width  # block 0 fused
+            assert count.attention > blocks * 2 * tokens**2 * width  # block 0 fused
 
 
 def test_browse_dataset_writes_every_training_image_with_its_mask(in_repo, phantom, tmp_path):
@@ -143,8 +146,12 @@ def checkpoint(tmp_path_factory):
 
 def test_mmseg_test_out_feeds_confusion_matrix(in_repo, phantom, checkpoint, tmp_path):
     preds, plots = tmp_path / 'preds', tmp_path / 'plots'
-    run_tool('test', [CONFIG, str(checkpoint), '--work-dir', str(tmp_path / 'work'),
-                      '--out', str(preds), '--cfg-options', *TINY, *MAIN_PROCESS_LOADER])
+    run_tool('test', [
+        CONFIG,
+        str(checkpoint), '--work-dir',
+        str(tmp_path / 'work'), '--out',
+        str(preds), '--cfg-options', *TINY, *MAIN_PROCESS_LOADER
+    ])
     gt_files = sorted((phantom / 'ann_dir' / 'test').glob('*.png'))
     assert sorted(p.name for p in preds.iterdir()) == [p.name for p in gt_files]
     expected = np.zeros((2, 2), dtype=np.int64)
@@ -185,13 +192,15 @@ model = dict(data_preprocessor=dict(size=(32, 32)),
 
 def test_benchmark_prints_fps_on_cpu(in_repo, tmp_path, capsys):
     config = tmp_path / 'bench_clip-ht_busi.py'
-    config.write_text(BENCHMARK_CONFIG.format(base=str(REPO_ROOT / CONFIG),
-                                              arch=TINY_OPENCLIP_ARCH))
+    config.write_text(
+        BENCHMARK_CONFIG.format(base=str(REPO_ROOT / CONFIG), arch=TINY_OPENCLIP_ARCH))
     checkpoint = tmp_path / 'bench.pth'  # benchmark.py skips a missing checkpoint silently
     torch.save(dict(state_dict=build_segmentor({}, config).state_dict()), checkpoint)
     work = tmp_path / 'bench'
-    run_tool('benchmark', [str(config), str(checkpoint), '--work-dir', str(work),
-                           '--log-interval', '100'])
+    run_tool('benchmark',
+             [str(config),
+              str(checkpoint), '--work-dir',
+              str(work), '--log-interval', '100'])
     output = capsys.readouterr().out
     fps = float(re.search(r'Overall fps: ([\d.]+) img / s', output).group(1))
     assert fps > 0 and 'Done image [200/ 200]' in output

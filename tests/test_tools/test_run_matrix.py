@@ -38,8 +38,10 @@ def test_few_shot_runs_set_ratio_and_subset_seed():
     runs = load_matrix(PAPER, REPO_ROOT)['seg_few_shot']
     run = next(r for r in runs if r.ratio == 0.05 and r.seed == 2 and 'clip-ht_' in r.config)
     assert run.name == 'clip-ht_busi_r0.05_s2'
-    assert {'train_dataloader.dataset.ratio=0.05', 'train_dataloader.dataset.ratio_seed=2',
-            'model.backbone.pretrained=weights/ViT-B-16.pt'} <= set(run.cfg_options)
+    assert {
+        'train_dataloader.dataset.ratio=0.05', 'train_dataloader.dataset.ratio_seed=2',
+        'model.backbone.pretrained=weights/ViT-B-16.pt'
+    } <= set(run.cfg_options)
     assert run.env == {'DATA_ROOT': 'data/busi'}
     assert '--pred-dir' in run.test_command('x.pth')
 
@@ -79,7 +81,8 @@ def test_matrix_errors_name_the_problem(tmp_path, body, message):
 
 
 def test_dry_run_prints_commands_and_runs_nothing(tmp_path):
-    matrix = write_matrix(tmp_path / 'm.yaml', f"""
+    matrix = write_matrix(
+        tmp_path / 'm.yaml', f"""
 work_root: {tmp_path / 'work'}
 tables:
   t: {{config: 'configs/ht/clip-{{method}}_busi.py', grid: {{method: [ht, lora]}}, seeds: [0, 1]}}
@@ -96,7 +99,8 @@ tables:
 
 
 def test_run_trains_tests_skips_done_runs_and_feeds_the_collector(busi_mini_converted, tmp_path):
-    matrix = write_matrix(tmp_path / 'm.yaml', f"""
+    matrix = write_matrix(
+        tmp_path / 'm.yaml', f"""
 work_root: {tmp_path / 'work'}
 data_roots: {{busi: {busi_mini_converted}}}
 cfg_options: {json.dumps([*TINY, *FAST_LOADERS, *SHORT])}

@@ -14,11 +14,12 @@ from tests.conftest import REPO_ROOT
 CONFIGS = sorted((REPO_ROOT / 'configs').glob('*/*.py'))
 LEAVES = [p for p in CONFIGS if p.parent.name != '_base_']
 
-
 # The generator's check proves every leaf is the template; parsing one row and
 # one column of the grid covers every base file.
-SAMPLE = [p for p in LEAVES if p.parent.name == 'ht' and
-          (p.stem.endswith('_busi') or p.stem.startswith('clip-ht_'))]
+SAMPLE = [
+    p for p in LEAVES
+    if p.parent.name == 'ht' and (p.stem.endswith('_busi') or p.stem.startswith('clip-ht_'))
+]
 
 
 @pytest.mark.parametrize('path', SAMPLE, ids=lambda p: p.stem)
@@ -27,8 +28,14 @@ def test_segmentation_leaf_parses_with_expected_pieces(path: Path):
     backbone_name, rest = path.stem.split('-', 1)
     method, dataset = rest.split('_')
     assert cfg.model.backbone.type == 'CLIPViT'
-    expected_type = {'frozen': None, 'lora': 'LoRAAdapter', 'mona': 'MonaAdapter',
-                     'ht': 'HTAdapter', 'ht-ne': 'HTAdapter', 'ht-ff': 'HTAdapter'}[method]
+    expected_type = {
+        'frozen': None,
+        'lora': 'LoRAAdapter',
+        'mona': 'MonaAdapter',
+        'ht': 'HTAdapter',
+        'ht-ne': 'HTAdapter',
+        'ht-ff': 'HTAdapter'
+    }[method]
     adapter = cfg.model.backbone.adapter
     assert (adapter or {}).get('type') == expected_type
     if method == 'ht-ne':

@@ -16,16 +16,25 @@ FAST_LOADERS = [
     f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
     for key in ('num_workers=0', 'persistent_workers=False')
 ]
-SHORT = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'train_dataloader.batch_size=2',
-         'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1']
+SHORT = [
+    'train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'train_dataloader.batch_size=2',
+    'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1'
+]
 
 
 @pytest.fixture(scope='module')
 def trained_run(busi_mini_converted, tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('work')
-    run_tool('tools/train.py', 'configs/ht/clip-ht_busi.py', '--work-dir', str(work_dir),
-             '--cfg-options', *TINY, *FAST_LOADERS, *SHORT,
-             env={'DATA_ROOT': str(busi_mini_converted)})
+    run_tool(
+        'tools/train.py',
+        'configs/ht/clip-ht_busi.py',
+        '--work-dir',
+        str(work_dir),
+        '--cfg-options',
+        *TINY,
+        *FAST_LOADERS,
+        *SHORT,
+        env={'DATA_ROOT': str(busi_mini_converted)})
     return work_dir
 
 
@@ -42,11 +51,23 @@ def test_train_writes_checkpoints_and_logs_metrics(trained_run):
 def test_test_tool_prints_metrics_and_writes_overlays(trained_run, busi_mini_converted, tmp_path):
     checkpoint = sorted(trained_run.glob('best_Dice_iter_*.pth'))[-1]
     show_dir, out_dir, pred_dir = tmp_path / 'overlays', tmp_path / 'out', tmp_path / 'pred'
-    result = run_tool('tools/test.py', 'configs/ht/clip-ht_busi.py', str(checkpoint),
-                      '--work-dir', str(tmp_path), '--show-dir', str(show_dir),
-                      '--out', str(out_dir), '--pred-dir', str(pred_dir),
-                      '--cfg-options', *TINY, *FAST_LOADERS, 'randomness.seed=7',
-                      env={'DATA_ROOT': str(busi_mini_converted)})
+    result = run_tool(
+        'tools/test.py',
+        'configs/ht/clip-ht_busi.py',
+        str(checkpoint),
+        '--work-dir',
+        str(tmp_path),
+        '--show-dir',
+        str(show_dir),
+        '--out',
+        str(out_dir),
+        '--pred-dir',
+        str(pred_dir),
+        '--cfg-options',
+        *TINY,
+        *FAST_LOADERS,
+        'randomness.seed=7',
+        env={'DATA_ROOT': str(busi_mini_converted)})
     output = result.stdout + result.stderr
     for column in ('Dice', 'IoU', 'HD95', 'ASD'):
         assert column in output
@@ -59,8 +80,14 @@ def test_test_tool_prints_metrics_and_writes_overlays(trained_run, busi_mini_con
     results = record['metrics']
     assert 0.0 <= results['Dice'] <= 100.0 and results['n_images'] == n_test
     assert record['experiment'] == dict(
-        method='HT', backbone='CLIP', dataset='BUSI', task='segmentation', ratio=1.0,
-        ratio_seed=0, seed=7, config_name='clip-ht_busi')
+        method='HT',
+        backbone='CLIP',
+        dataset='BUSI',
+        task='segmentation',
+        ratio=1.0,
+        ratio_seed=0,
+        seed=7,
+        config_name='clip-ht_busi')
     assert record['data']['img_dir'] == str(busi_mini_converted / 'img_dir' / 'test')
     assert record['data']['ann_dir'] == str(busi_mini_converted / 'ann_dir' / 'test')
     assert record['predictions'] == str(pred_dir)
@@ -72,12 +99,22 @@ def test_test_tool_prints_metrics_and_writes_overlays(trained_run, busi_mini_con
 
 def test_missing_checkpoint_is_a_clear_error(busi_mini_converted, tmp_path):
     with pytest.raises(AssertionError, match='checkpoint not found'):
-        run_tool('tools/test.py', 'configs/ht/clip-ht_busi.py', str(tmp_path / 'none.pth'),
-                 env={'DATA_ROOT': str(busi_mini_converted)})
+        run_tool(
+            'tools/test.py',
+            'configs/ht/clip-ht_busi.py',
+            str(tmp_path / 'none.pth'),
+            env={'DATA_ROOT': str(busi_mini_converted)})
 
 
 def test_missing_data_root_names_the_converter(tmp_path):
     with pytest.raises(AssertionError, match='dataset_converters'):
-        run_tool('tools/train.py', 'configs/ht/clip-ht_busi.py', '--work-dir', str(tmp_path),
-                 '--cfg-options', *TINY, *FAST_LOADERS, *SHORT,
-                 env={'DATA_ROOT': str(tmp_path / 'not_converted')})
+        run_tool(
+            'tools/train.py',
+            'configs/ht/clip-ht_busi.py',
+            '--work-dir',
+            str(tmp_path),
+            '--cfg-options',
+            *TINY,
+            *FAST_LOADERS,
+            *SHORT,
+            env={'DATA_ROOT': str(tmp_path / 'not_converted')})

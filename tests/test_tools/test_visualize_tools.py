@@ -46,11 +46,20 @@ def _work_dir(root, name, method, backbone, data, predictions):
     """A work dir with a test_results.json as tools/test.py writes it."""
     work_dir = root / name
     work_dir.mkdir()
-    record = dict(config=f'configs/{name}.py', checkpoint=str(work_dir / 'iter_10.pth'),
-                  experiment=dict(method=method, backbone=backbone, dataset='BUSI',
-                                  task='segmentation', ratio=1.0, seed=0, config_name=name),
-                  data=data, predictions=predictions,
-                  metrics=dict(Dice=71.2, IoU=60.1, HD95=30.5, ASD=9.1))
+    record = dict(
+        config=f'configs/{name}.py',
+        checkpoint=str(work_dir / 'iter_10.pth'),
+        experiment=dict(
+            method=method,
+            backbone=backbone,
+            dataset='BUSI',
+            task='segmentation',
+            ratio=1.0,
+            seed=0,
+            config_name=name),
+        data=data,
+        predictions=predictions,
+        metrics=dict(Dice=71.2, IoU=60.1, HD95=30.5, ASD=9.1))
     (work_dir / 'test_results.json').write_text(json.dumps(record))
     return work_dir
 
@@ -70,8 +79,12 @@ def grid_dirs(tmp_path_factory):
         assert cv2.imwrite(str(ann_dir / f'{stem}.png'), gt)
         assert cv2.imwrite(str(exact_dir / f'{stem}.png'), gt)
         assert cv2.imwrite(str(shifted_dir / f'{stem}.png'), shifted)
-    data = dict(data_root=str(root / 'busi'), img_dir=str(img_dir), ann_dir=str(ann_dir),
-                img_suffix='.png', seg_map_suffix='.png')
+    data = dict(
+        data_root=str(root / 'busi'),
+        img_dir=str(img_dir),
+        ann_dir=str(ann_dir),
+        img_suffix='.png',
+        seg_map_suffix='.png')
     other = dict(data, img_dir=str(root / 'other' / 'img'), ann_dir=str(root / 'other' / 'ann'))
     (root / 'other' / 'img').mkdir(parents=True)
     (root / 'other' / 'ann').mkdir()
@@ -81,7 +94,8 @@ def grid_dirs(tmp_path_factory):
         shifted=_work_dir(root, 'shifted', 'Linear', 'MedCLIP', data, str(shifted_dir)),
         no_preds=_work_dir(root, 'no_preds', 'HT', 'CLIP', data, None),
         other_data=_work_dir(root, 'other_data', 'HT', 'CLIP', other, str(exact_dir)),
-        empty=root / 'empty', root=root)
+        empty=root / 'empty',
+        root=root)
 
 
 def _tinted(colour, alpha=0.45):
@@ -96,8 +110,8 @@ def _pixel(figure, layout, row, column, y, x):
 
 def test_grid_cli_draws_rows_columns_and_error_colours(grid_dirs, tmp_path):
     out = tmp_path / 'figs' / 'grid.png'
-    result = run_tool(TOOL, 'grid', str(grid_dirs['exact']), str(grid_dirs['shifted']),
-                      '--out', str(out), '--num-images', '3', '--cell-size', str(CELL))
+    result = run_tool(TOOL, 'grid', str(grid_dirs['exact']), str(grid_dirs['shifted']), '--out',
+                      str(out), '--num-images', '3', '--cell-size', str(CELL))
     assert 'images: case_a case_c case_e' in result.stdout  # spread evenly over 5 sorted stems
     figure = cv2.imread(str(out))
     assert figure is not None
@@ -127,8 +141,11 @@ def test_grid_cli_draws_rows_columns_and_error_colours(grid_dirs, tmp_path):
 
 def test_grid_picks_images_and_labels(grid_dirs, tmp_path, capsys):
     out = tmp_path / 'one.png'
-    code = _cli().main(['grid', str(grid_dirs['shifted']), '--out', str(out), '--images',
-                        'case_d', '--labels', 'Ours', '--cell-size', '48'])
+    code = _cli().main([
+        'grid',
+        str(grid_dirs['shifted']), '--out',
+        str(out), '--images', 'case_d', '--labels', 'Ours', '--cell-size', '48'
+    ])
     assert code == 0
     assert 'images: case_d' in capsys.readouterr().out
     layout = GridLayout(rows=1, columns=3, cell_size=48)
@@ -150,11 +167,15 @@ def test_spread_evenly_is_deterministic():
 ])
 def test_grid_input_errors_are_clear(grid_dirs, tmp_path, capsys, case, expected):
     out = str(tmp_path / 'x.png')
-    argv = {'empty': ['grid', str(grid_dirs['empty'])],
-            'no_preds': ['grid', str(grid_dirs['exact']), str(grid_dirs['no_preds'])],
-            'other_data': ['grid', str(grid_dirs['exact']), str(grid_dirs['other_data'])],
-            'missing_stem': ['grid', str(grid_dirs['exact']), '--images', 'nope'],
-            'missing_image': None}[case]
+    argv = {
+        'empty': ['grid', str(grid_dirs['empty'])],
+        'no_preds': ['grid', str(grid_dirs['exact']),
+                     str(grid_dirs['no_preds'])],
+        'other_data': ['grid', str(grid_dirs['exact']),
+                       str(grid_dirs['other_data'])],
+        'missing_stem': ['grid', str(grid_dirs['exact']), '--images', 'nope'],
+        'missing_image': None
+    }[case]
     if case == 'missing_image':  # a prediction whose image was deleted from the data set
         data = dict(json.loads((grid_dirs['exact'] / 'test_results.json').read_text())['data'])
         img_dir = tmp_path / 'img'
@@ -172,20 +193,39 @@ def test_grid_input_errors_are_clear(grid_dirs, tmp_path, capsys, case, expected
 
 def test_label_count_must_match(grid_dirs, tmp_path):
     with pytest.raises(SystemExit):
-        _cli().main(['grid', str(grid_dirs['exact']), '--out', str(tmp_path / 'x.png'),
-                     '--labels', 'a', 'b'])
+        _cli().main([
+            'grid',
+            str(grid_dirs['exact']), '--out',
+            str(tmp_path / 'x.png'), '--labels', 'a', 'b'
+        ])
 
 
 # ------------------------------------------------------------------------------------ curves
 def _train_line(step, loss):
-    return {'lr': 1e-4 / step, 'data_time': 0.01, 'loss': loss, 'decode.loss_ce': loss / 2,
-            'decode.loss_dice': loss / 2, 'decode.acc_seg': 50.0, 'time': 0.2, 'iter': step,
-            'step': step}
+    return {
+        'lr': 1e-4 / step,
+        'data_time': 0.01,
+        'loss': loss,
+        'decode.loss_ce': loss / 2,
+        'decode.loss_dice': loss / 2,
+        'decode.acc_seg': 50.0,
+        'time': 0.2,
+        'iter': step,
+        'step': step
+    }
 
 
 def _val_line(step, dice):
-    return {'Dice': dice, 'IoU': dice * 0.8, 'HD95': 30.0, 'ASD': 9.0, 'n_images': 8,
-            'data_time': 0.005, 'time': 0.09, 'step': step}
+    return {
+        'Dice': dice,
+        'IoU': dice * 0.8,
+        'HD95': 30.0,
+        'ASD': 9.0,
+        'n_images': 8,
+        'data_time': 0.005,
+        'time': 0.09,
+        'step': step
+    }
 
 
 def _write_log(work_dir, timestamp, lines):
@@ -200,18 +240,30 @@ def curve_dirs(tmp_path_factory):
     'single': steps 1-8; plus a test-only timestamp folder without scalars.json."""
     root = tmp_path_factory.mktemp('curves')
     resumed, single = root / 'resumed', root / 'single'
-    _write_log(resumed, '20240101_100000',
-               [_train_line(1, 1.0), _train_line(2, 0.9), _val_line(2, 40.0),
-                _train_line(3, 0.8), _train_line(4, 0.7), _val_line(4, 50.0),
-                _train_line(5, 9.9), _train_line(6, 9.9)])  # 5-6 redone after the resume
-    _write_log(resumed, '20240101_120000',
-               [_train_line(5, 0.6), _train_line(6, 0.5), _val_line(6, 60.0),
-                _train_line(7, 0.4), _train_line(8, 0.3), _val_line(8, 70.0)])
+    _write_log(resumed, '20240101_100000', [
+        _train_line(1, 1.0),
+        _train_line(2, 0.9),
+        _val_line(2, 40.0),
+        _train_line(3, 0.8),
+        _train_line(4, 0.7),
+        _val_line(4, 50.0),
+        _train_line(5, 9.9),
+        _train_line(6, 9.9)
+    ])  # 5-6 redone after the resume
+    _write_log(resumed, '20240101_120000', [
+        _train_line(5, 0.6),
+        _train_line(6, 0.5),
+        _val_line(6, 60.0),
+        _train_line(7, 0.4),
+        _train_line(8, 0.3),
+        _val_line(8, 70.0)
+    ])
     (resumed / '20240101_130000' / 'vis_data').mkdir(parents=True)  # tools/test.py run
-    _write_log(single, '20240102_090000',
-               [line for step in range(1, 9) for line in
-                ([_train_line(step, 1.0 / step)] + ([_val_line(step, 10.0 * step)]
-                                                     if step % 2 == 0 else []))])
+    _write_log(single, '20240102_090000', [
+        line for step in range(1, 9)
+        for line in ([_train_line(step, 1.0 / step)] +
+                     ([_val_line(step, 10.0 * step)] if step % 2 == 0 else []))
+    ])
     (root / 'untrained').mkdir()
     return dict(resumed=resumed, single=single, untrained=root / 'untrained')
 

@@ -18,7 +18,7 @@ from typing import List
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.registry import MODELS, init_default_scope  # noqa: E402
 
@@ -32,12 +32,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='config file path')
     parser.add_argument('--depth', type=int, default=2, help='module levels to list (default 2)')
     parser.add_argument('--json', help='also write the rows to this JSON file')
-    parser.add_argument('--flops', action='store_true',
-                        help='also count FLOPs (multiply-adds) of one forward pass')
-    parser.add_argument('--shape', type=int, nargs='+', default=[224],
-                        help='input size for --flops: H W, or one number (default 224)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config')
+    parser.add_argument(
+        '--flops', action='store_true', help='also count FLOPs (multiply-adds) of one forward pass')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        default=[224],
+        help='input size for --flops: H W, or one number (default 224)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override settings in the config')
     args = parser.parse_args()
     if len(args.shape) not in (1, 2):
         parser.error(f'--shape takes H W or one size, got {args.shape}')

@@ -24,47 +24,66 @@ from typing import List, Optional, Sequence
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 import cv2  # noqa: E402
 
-from mmseg_ht.visualization.figure_grid import (GridInputError, check_same_dataset,  # noqa: E402
-                                                compose_grid, load_grid_rows, load_run,
-                                                select_stems)
-from mmseg_ht.visualization.training_curves import (CurveInputError,  # noqa: E402
-                                                    collect_curves, default_keys, load_run_log,
+from mmseg_ht.visualization.figure_grid import check_same_dataset  # noqa: E402
+from mmseg_ht.visualization.figure_grid import (GridInputError, compose_grid, load_grid_rows,
+                                                load_run, select_stems)
+from mmseg_ht.visualization.training_curves import CurveInputError  # noqa: E402
+from mmseg_ht.visualization.training_curves import (collect_curves, default_keys, load_run_log,
                                                     plot_curves)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Qualitative prediction grid and training '
-                                                 'curves for the paper')
+                                     'curves for the paper')
     commands = parser.add_subparsers(dest='command', required=True)
 
-    grid = commands.add_parser('grid', help='images x (image, ground truth, one column per run) '
-                                            'with TP/FP/FN overlays')
-    grid.add_argument('work_dirs', nargs='+', metavar='WORK_DIR',
-                      help='work dir holding test_results.json of tools/test.py --pred-dir')
+    grid = commands.add_parser(
+        'grid', help='images x (image, ground truth, one column per run) '
+        'with TP/FP/FN overlays')
+    grid.add_argument(
+        'work_dirs',
+        nargs='+',
+        metavar='WORK_DIR',
+        help='work dir holding test_results.json of tools/test.py --pred-dir')
     grid.add_argument('--out', required=True, help='output image (e.g. fig.png)')
-    grid.add_argument('--labels', nargs='+', help='column header per WORK_DIR '
-                                                  '(default: "METHOD (BACKBONE)")')
+    grid.add_argument(
+        '--labels', nargs='+', help='column header per WORK_DIR '
+        '(default: "METHOD (BACKBONE)")')
     which = grid.add_mutually_exclusive_group()
-    which.add_argument('--images', nargs='+', metavar='STEM',
-                       help='image file names without extension, one row each')
-    which.add_argument('--num-images', type=int, default=4,
-                       help='rows picked evenly from the sorted images every run predicted '
-                            '(default 4)')
-    grid.add_argument('--cell-size', type=int, default=160, help='side of each square cell in '
-                                                                 'pixels (default 160)')
+    which.add_argument(
+        '--images',
+        nargs='+',
+        metavar='STEM',
+        help='image file names without extension, one row each')
+    which.add_argument(
+        '--num-images',
+        type=int,
+        default=4,
+        help='rows picked evenly from the sorted images every run predicted '
+        '(default 4)')
+    grid.add_argument(
+        '--cell-size',
+        type=int,
+        default=160,
+        help='side of each square cell in '
+        'pixels (default 160)')
     grid.add_argument('--no-dice', action='store_true', help="leave out each cell's Dice")
 
     curves = commands.add_parser('curves', help='training curves from the scalars.json logs')
-    curves.add_argument('work_dirs', nargs='+', metavar='WORK_DIR',
-                        help='work dir of a tools/train.py run')
+    curves.add_argument(
+        'work_dirs', nargs='+', metavar='WORK_DIR', help='work dir of a tools/train.py run')
     curves.add_argument('--out', required=True, help='output figure (png, pdf or svg)')
-    curves.add_argument('--keys', nargs='+', help='logged keys to plot, one subplot each '
-                                                  '(default: loss and Dice/accuracy/top1)')
-    curves.add_argument('--labels', nargs='+', help='legend label per WORK_DIR '
-                                                    '(default: folder name)')
+    curves.add_argument(
+        '--keys',
+        nargs='+',
+        help='logged keys to plot, one subplot each '
+        '(default: loss and Dice/accuracy/top1)')
+    curves.add_argument(
+        '--labels', nargs='+', help='legend label per WORK_DIR '
+        '(default: folder name)')
     args = parser.parse_args(argv)
     if args.labels is not None and len(args.labels) != len(args.work_dirs):
         parser.error(f'--labels got {len(args.labels)} labels for {len(args.work_dirs)} '
@@ -84,14 +103,17 @@ def _prepare_out(path: str) -> None:
 
 def run_grid(args: argparse.Namespace) -> None:
     """Write the qualitative figure and print which images it shows."""
-    labels: List[Optional[str]] = list(args.labels) if args.labels else [None] * len(
-        args.work_dirs)
+    labels: List[Optional[str]] = list(args.labels) if args.labels else [None] * len(args.work_dirs)
     runs = [load_run(work_dir, label) for work_dir, label in zip(args.work_dirs, labels)]
     check_same_dataset(runs)
     stems = select_stems(runs, args.images, args.num_images)
     images, gts, predictions = load_grid_rows(runs, stems)
-    figure = compose_grid(images, gts, predictions, [run.label for run in runs], args.cell_size,
-                          show_dice=not args.no_dice)
+    figure = compose_grid(
+        images,
+        gts,
+        predictions, [run.label for run in runs],
+        args.cell_size,
+        show_dice=not args.no_dice)
     _prepare_out(args.out)
     try:
         written = cv2.imwrite(args.out, figure)
@@ -111,7 +133,8 @@ def run_curves(args: argparse.Namespace) -> None:
     keys = list(args.keys) if args.keys else default_keys(runs)
     curves = collect_curves(runs, keys)
     labels = list(args.labels) if args.labels else [
-        osp.basename(osp.normpath(work_dir)) for work_dir in args.work_dirs]
+        osp.basename(osp.normpath(work_dir)) for work_dir in args.work_dirs
+    ]
     for label, run_curves in zip(labels, curves):
         missing = [key for key in keys if key not in run_curves]
         if missing:

@@ -31,18 +31,28 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Clean image-caption pairs and split them 9:1 (stage-1 contrastive data).')
     parser.add_argument('table', type=Path, help='CSV/TSV/JSONL/JSON table of image-caption pairs')
     parser.add_argument('out_dir', type=Path, help='output folder (the configs\' DATA_ROOT)')
-    parser.add_argument('--image-root', type=Path,
-                        help='folder the image paths are relative to (default: folder of TABLE)')
+    parser.add_argument(
+        '--image-root',
+        type=Path,
+        help='folder the image paths are relative to (default: folder of TABLE)')
     parser.add_argument('--image-key', help='column with the image path (default: detected)')
     parser.add_argument('--caption-key', help='column with the caption (default: detected)')
     parser.add_argument('--seed', type=int, default=0, help='shuffle seed for the split')
-    parser.add_argument('--val-fraction', type=float, default=0.1,
-                        help='fraction of images for validation (paper: 9:1 -> 0.1)')
-    parser.add_argument('--min-length', type=int, default=MIN_CAPTION_LENGTH,
-                        help='drop cleaned captions shorter than this many characters')
-    parser.add_argument('--no-image-check', action='store_true',
-                        help='do not open the images (audit captions only; missing images '
-                             'then stay in the output)')
+    parser.add_argument(
+        '--val-fraction',
+        type=float,
+        default=0.1,
+        help='fraction of images for validation (paper: 9:1 -> 0.1)')
+    parser.add_argument(
+        '--min-length',
+        type=int,
+        default=MIN_CAPTION_LENGTH,
+        help='drop cleaned captions shorter than this many characters')
+    parser.add_argument(
+        '--no-image-check',
+        action='store_true',
+        help='do not open the images (audit captions only; missing images '
+        'then stay in the output)')
     return parser.parse_args(argv)
 
 
@@ -56,9 +66,15 @@ def main(argv=None) -> int:
         return 2
     try:
         report = build_caption_corpus(
-            args.table, args.out_dir, image_root=args.image_root, image_key=args.image_key,
-            caption_key=args.caption_key, seed=args.seed, val_fraction=args.val_fraction,
-            min_length=args.min_length, check_images=not args.no_image_check)
+            args.table,
+            args.out_dir,
+            image_root=args.image_root,
+            image_key=args.image_key,
+            caption_key=args.caption_key,
+            seed=args.seed,
+            val_fraction=args.val_fraction,
+            min_length=args.min_length,
+            check_images=not args.no_image_check)
     except CaptionTableError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

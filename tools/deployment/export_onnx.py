@@ -16,12 +16,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-import mmseg_ht  # noqa: E402,F401  (stand-in mmcv.ops + registrations, before mmseg)
+import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 from mmengine.config import DictAction  # noqa: E402
 
 from mmseg_ht.engine import load_config  # noqa: E402
-from mmseg_ht.inference.onnx_export import (DEFAULT_OPSET, compare_with_pytorch,  # noqa: E402
-                                            export_onnx, random_inputs)
+from mmseg_ht.inference.onnx_export import compare_with_pytorch  # noqa: E402
+from mmseg_ht.inference.onnx_export import DEFAULT_OPSET, export_onnx, random_inputs
 from mmseg_ht.inference.predictor import build_model  # noqa: E402
 
 
@@ -30,15 +30,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--out', required=True, help='the .onnx file to write')
-    parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
-                        help="input size (default: the data preprocessor's size, 224 224)")
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        metavar=('H', 'W'),
+        help="input size (default: the data preprocessor's size, 224 224)")
     parser.add_argument('--opset', type=int, default=DEFAULT_OPSET)
-    parser.add_argument('--tolerance', type=float, default=1e-3,
-                        help='largest accepted |onnxruntime - PyTorch| logit difference')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='allow a full unpickle of CHECKPOINT (only files you trust)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config')
+    parser.add_argument(
+        '--tolerance',
+        type=float,
+        default=1e-3,
+        help='largest accepted |onnxruntime - PyTorch| logit difference')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='allow a full unpickle of CHECKPOINT (only files you trust)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override settings in the config')
     return parser.parse_args(argv)
 
 
@@ -49,9 +58,15 @@ def main(argv=None) -> int:
         raise ValueError(f'{args.config}: only segmentation (mmseg) configs are exported')
     shape = tuple(args.shape or cfg.model.data_preprocessor.get('size') or (224, 224))
     model = build_model(cfg, args.checkpoint, trusted=args.trust_checkpoint)
-    replaced = export_onnx(model, args.out, shape, args.opset, metadata=dict(
-        config=args.config, checkpoint=osp.basename(args.checkpoint),
-        align_corners=str(cfg.model.decode_head.get('align_corners', False))))
+    replaced = export_onnx(
+        model,
+        args.out,
+        shape,
+        args.opset,
+        metadata=dict(
+            config=args.config,
+            checkpoint=osp.basename(args.checkpoint),
+            align_corners=str(cfg.model.decode_head.get('align_corners', False))))
     difference = compare_with_pytorch(args.out, model, random_inputs(2, shape))
     print(f'wrote {args.out} (opset {args.opset}, input Nx3x{shape[0]}x{shape[1]}, '
           f'{replaced} spectral filter(s) as DFT matrices); onnxruntime vs PyTorch: max abs '

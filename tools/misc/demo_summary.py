@@ -37,8 +37,9 @@ def main() -> None:
     print('|---|---:|---:|---:|---:|---:|')
     for name, scores in floors.items():
         print(ROW.format(name=GUESS_LABELS[name], **scores))
-    print(ROW.format(name='**HT, trained** (before training it predicts no lesion: row 1)',
-                     **metrics))
+    print(
+        ROW.format(
+            name='**HT, trained** (before training it predicts no lesion: row 1)', **metrics))
     margin = metrics['Dice'] - floors['otsu_dark']['Dice']
     print(f'HT is {margin:+.1f} Dice points above the Otsu threshold.')
     print(f'training curve (loss, validation Dice): {osp.join(work, "curves.png")}')

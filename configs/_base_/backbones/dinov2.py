@@ -25,6 +25,6 @@ dinov2_backbone = dict(
     ),
     pretrained=None,  # --cfg-options model.backbone.pretrained=/path/to/weights
     prefix='backbone.',
-    ignore_keys=('mask_token',),
+    ignore_keys=('mask_token', ),
     frozen=True,
 )

@@ -17,14 +17,24 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=4 
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=0.0, by_epoch=False,
-         begin=0, end=max_iters),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_iters,
+        eta_min=0.0,
+        by_epoch=False,
+        begin=0,
+        end=max_iters),
 ]
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4 * iters_per_epoch,
-                    save_best='retrieval/mean_R', rule='greater', max_keep_ckpts=2),
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=4 * iters_per_epoch,
+        save_best='retrieval/mean_R',
+        rule='greater',
+        max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )

@@ -9,14 +9,19 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=1000, val_interval=100)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # A single dict (not a list) so data-set schedules can override T_max/end only.
-param_scheduler = dict(type='CosineAnnealingLR', T_max=1000, eta_min=0.0, by_epoch=False,
-                       begin=0, end=1000)
+param_scheduler = dict(
+    type='CosineAnnealingLR', T_max=1000, eta_min=0.0, by_epoch=False, begin=0, end=1000)
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=100,
-                    save_best='Dice', rule='greater', max_keep_ckpts=2),
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=100,
+        save_best='Dice',
+        rule='greater',
+        max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
 )

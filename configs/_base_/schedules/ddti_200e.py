@@ -1,4 +1,5 @@
-# DDTI: 637 annotated images, 8:1:1 split -> 509 training images -> ceil(509/32) = 16 iterations/epoch.
+# DDTI: 637 annotated images, 8:1:1 split -> 509 training images -> ceil(509/32) = 16
+# iterations/epoch.
 # 200 epochs of batch 32 as an iteration-based loop: max_iters = 200 x 16 = 3200,
 # validation and checkpoints every 10 epochs. Short run: --cfg-options
 # train_cfg.max_iters=N (tools/train.py then ends the cosine schedule at N too).

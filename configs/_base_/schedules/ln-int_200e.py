@@ -1,4 +1,5 @@
-# LN-INT (in-house): assumed ~1000 training images -> 32 iterations/epoch; set max_iters for your set (200 x ceil(n_train/32)).
+# LN-INT (in-house): assumed ~1000 training images -> 32 iterations/epoch; set max_iters for your
+# set (200 x ceil(n_train/32)).
 # 200 epochs of batch 32 as an iteration-based loop: max_iters = 200 x 32 = 6400,
 # validation and checkpoints every 10 epochs. Short run: --cfg-options
 # train_cfg.max_iters=N (tools/train.py then ends the cosine schedule at N too).

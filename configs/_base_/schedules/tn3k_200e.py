@@ -1,4 +1,5 @@
-# TN3K: 2879 train-val images (614 predefined test), 8:2 split -> 2303 training images -> 72 iterations/epoch.
+# TN3K: 2879 train-val images (614 predefined test), 8:2 split -> 2303 training images -> 72
+# iterations/epoch.
 # 200 epochs of batch 32 as an iteration-based loop: max_iters = 200 x 72 = 14400,
 # validation and checkpoints every 10 epochs. Short run: --cfg-options
 # train_cfg.max_iters=N (tools/train.py then ends the cosine schedule at N too).

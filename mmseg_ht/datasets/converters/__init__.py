@@ -18,14 +18,16 @@ command-line tools ``tools/dataset_converters/<name>.py SRC_DIR OUT_DIR``.
 """
 from . import busi, ddti, folder, prostate, tn3k
 from .context import ConvertOptions
-from .errors import (ConversionError, CorruptImageError, MaskSizeMismatchError,
-                     OutputExistsError, SourceLayoutError, UnpairedFilesError)
+from .errors import (ConversionError, CorruptImageError, MaskSizeMismatchError, OutputExistsError,
+                     SourceLayoutError, UnpairedFilesError)
 from .report import ConversionReport
 from .spec import ConverterSpec
 from .splits import assign_splits
 
-CONVERTERS = {spec.name: spec for spec in (busi.SPEC, ddti.SPEC, tn3k.SPEC, prostate.SPEC,
-                                           folder.SPEC)}
+CONVERTERS = {
+    spec.name: spec
+    for spec in (busi.SPEC, ddti.SPEC, tn3k.SPEC, prostate.SPEC, folder.SPEC)
+}
 convert_busi = busi.SPEC.convert
 convert_ddti = ddti.SPEC.convert
 convert_folder = folder.SPEC.convert

@@ -25,8 +25,9 @@ _MASK_NAME = re.compile(r'^(?P<stem>.+?)_mask(?:_(?P<index>\d+))?$')
 
 def _class_samples(ctx: ConversionContext, label: str) -> List[Sample]:
     """Samples of one class folder: images paired with all their ``_mask*`` files."""
-    folder = require_dir(ctx.src / label, f"the BUSI class folder '{label}/' "
-                         '(SRC_DIR must be the Dataset_BUSI_with_GT folder)')
+    folder = require_dir(
+        ctx.src / label, f"the BUSI class folder '{label}/' "
+        '(SRC_DIR must be the Dataset_BUSI_with_GT folder)')
     images, masks = [], defaultdict(list)
     for path in image_files(folder):
         match = _MASK_NAME.match(pairing_stem(path))
@@ -35,9 +36,14 @@ def _class_samples(ctx: ConversionContext, label: str) -> List[Sample]:
         else:
             images.append(path)
     ordered: Dict[str, List[Path]] = {k: [p for _, p in sorted(v)] for k, v in masks.items()}
-    return [Sample(name=stem, source=ctx.relative(image), label=label,
-                   load=partial(load_image_with_masks, image, mask_paths))
-            for stem, image, mask_paths in pair_by_key(index_by_stem(images), ordered, ctx)]
+    return [
+        Sample(
+            name=stem,
+            source=ctx.relative(image),
+            label=label,
+            load=partial(load_image_with_masks, image, mask_paths))
+        for stem, image, mask_paths in pair_by_key(index_by_stem(images), ordered, ctx)
+    ]
 
 
 def discover_busi(ctx: ConversionContext, include_normal: bool = False) -> List[Sample]:
@@ -55,7 +61,10 @@ def discover_busi(ctx: ConversionContext, include_normal: bool = False) -> List[
 
 
 SPEC = ConverterSpec(
-    name='busi', discover=discover_busi, ratios=RANDOM_8_1_1, stratify_by_label=True,
+    name='busi',
+    discover=discover_busi,
+    ratios=RANDOM_8_1_1,
+    stratify_by_label=True,
     source_layout='Dataset_BUSI_with_GT/{benign,malignant,normal}/<class> (N).png + '
-                  '<class> (N)_mask[_K].png',
+    '<class> (N)_mask[_K].png',
     flags={'--include-normal': "keep the 'normal' images (with empty masks); excluded by default"})

@@ -11,17 +11,23 @@ from .spec import ConverterSpec
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """SRC_DIR, OUT_DIR and the options every converter understands."""
     parser.add_argument('src', metavar='SRC_DIR', help='the unpacked public release')
-    parser.add_argument('out', metavar='OUT_DIR',
-                        help='output folder (then the config\'s DATA_ROOT)')
+    parser.add_argument(
+        'out', metavar='OUT_DIR', help='output folder (then the config\'s DATA_ROOT)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random split (default 0)')
-    parser.add_argument('--crop-borders', action='store_true',
-                        help='crop the black frame / text overlays around the field of view')
-    parser.add_argument('--skip-corrupt', action='store_true',
-                        help='skip (and report) unreadable files instead of stopping')
-    parser.add_argument('--skip-unpaired', action='store_true',
-                        help='skip (and report) images without masks and masks without images')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace an earlier conversion in OUT_DIR')
+    parser.add_argument(
+        '--crop-borders',
+        action='store_true',
+        help='crop the black frame / text overlays around the field of view')
+    parser.add_argument(
+        '--skip-corrupt',
+        action='store_true',
+        help='skip (and report) unreadable files instead of stopping')
+    parser.add_argument(
+        '--skip-unpaired',
+        action='store_true',
+        help='skip (and report) images without masks and masks without images')
+    parser.add_argument(
+        '--overwrite', action='store_true', help='replace an earlier conversion in OUT_DIR')
 
 
 def build_parser(spec: ConverterSpec) -> argparse.ArgumentParser:
@@ -46,9 +52,12 @@ def _dest(flag: str) -> str:
 def main(spec: ConverterSpec, argv: Optional[List[str]] = None) -> int:
     """Run one converter from the command line; print the summary; return the exit code."""
     args = build_parser(spec).parse_args(argv)
-    options = ConvertOptions(seed=args.seed, crop_borders=args.crop_borders,
-                             skip_corrupt=args.skip_corrupt, skip_unpaired=args.skip_unpaired,
-                             overwrite=args.overwrite)
+    options = ConvertOptions(
+        seed=args.seed,
+        crop_borders=args.crop_borders,
+        skip_corrupt=args.skip_corrupt,
+        skip_unpaired=args.skip_unpaired,
+        overwrite=args.overwrite)
     extra = {_dest(flag): getattr(args, _dest(flag)) for flag in (*spec.flags, *spec.options)}
     try:
         report = spec.convert(args.src, args.out, options, **extra)

@@ -54,9 +54,12 @@ class ConversionContext:
         """Record a skipped source file."""
         self.report.skip(self.relative(path), reason)
 
-    def handle_unpaired(self, images_without_masks: Sequence[Union[Path, str]],
-                        masks_without_images: Sequence[Union[Path, str]],
-                        unusable: Sequence[Tuple[Union[Path, str], str]] = ()) -> None:
+    def handle_unpaired(
+        self,
+        images_without_masks: Sequence[Union[Path, str]],
+        masks_without_images: Sequence[Union[Path, str]],
+        unusable: Sequence[Tuple[Union[Path, str], str]] = ()
+    ) -> None:
         """Raise ``UnpairedFilesError`` listing them, or skip them with ``skip_unpaired``.
 
         ``unusable`` holds (file, reason) pairs of files beside a sample that cannot be

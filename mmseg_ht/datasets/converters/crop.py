@@ -36,8 +36,9 @@ class CropBox:
 
     def union(self, other: 'CropBox') -> 'CropBox':
         """Smallest box holding both boxes."""
-        return CropBox(min(self.y0, other.y0), max(self.y1, other.y1),
-                       min(self.x0, other.x0), max(self.x1, other.x1))
+        return CropBox(
+            min(self.y0, other.y0), max(self.y1, other.y1), min(self.x0, other.x0),
+            max(self.x1, other.x1))
 
 
 @dataclass(frozen=True)

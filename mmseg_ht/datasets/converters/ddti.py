@@ -81,9 +81,13 @@ def parse_case_xml(path: Path) -> DDTICase:
 def load_ddti_image(image_path: Path, polygons: Sequence[np.ndarray]) -> LoadedPair:
     """Read a DDTI image and rasterise its polygons into a 0/1 mask of the same size."""
     image, colour_dropped, frame = read_image(image_path)
-    return LoadedPair(image=image, mask=rasterise_polygons(polygons, image.shape[:2]),
-                      colour_dropped=colour_dropped, spacing_mm=frame.spacing_mm,
-                      spacing_source=frame.spacing_source, image_format=frame.source_format)
+    return LoadedPair(
+        image=image,
+        mask=rasterise_polygons(polygons, image.shape[:2]),
+        colour_dropped=colour_dropped,
+        spacing_mm=frame.spacing_mm,
+        spacing_source=frame.spacing_source,
+        image_format=frame.source_format)
 
 
 def _case_samples(ctx: ConversionContext, xml_path: Path, images: Dict[int, Path],
@@ -105,9 +109,13 @@ def _case_samples(ctx: ConversionContext, xml_path: Path, images: Dict[int, Path
         elif not case.polygons.get(number):
             ctx.skip(image, NO_ANNOTATION)
         else:
-            samples.append(Sample(name=image.stem, source=ctx.relative(image), label=case.tirads,
-                                  group=f'case {xml_path.stem}',
-                                  load=partial(load_ddti_image, image, case.polygons[number])))
+            samples.append(
+                Sample(
+                    name=image.stem,
+                    source=ctx.relative(image),
+                    label=case.tirads,
+                    group=f'case {xml_path.stem}',
+                    load=partial(load_ddti_image, image, case.polygons[number])))
     for number in sorted(case.polygons.keys() - images.keys()):
         unpaired_masks.append(f'{ctx.relative(xml_path)} (image {number})')
     return samples
@@ -124,8 +132,10 @@ def discover_ddti(ctx: ConversionContext) -> List[Sample]:
             else:
                 ctx.skip(image, 'file name is not <case>_<n>')
     xml_paths = sorted(ctx.src.rglob('*.xml'))
-    without_xml = [image for xml, images in images_by_case.items() if xml not in xml_paths
-                   for image in images.values()]
+    without_xml = [
+        image for xml, images in images_by_case.items() if xml not in xml_paths
+        for image in images.values()
+    ]
     samples: List[Sample] = []
     unpaired_masks: List[str] = []
     for xml_path in xml_paths:
@@ -135,5 +145,7 @@ def discover_ddti(ctx: ConversionContext) -> List[Sample]:
 
 
 SPEC = ConverterSpec(
-    name='ddti', discover=discover_ddti, ratios=RANDOM_8_1_1,
+    name='ddti',
+    discover=discover_ddti,
+    ratios=RANDOM_8_1_1,
     source_layout='DDTI/<case>.xml + DDTI/<case>_<n>.jpg')

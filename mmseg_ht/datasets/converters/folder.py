@@ -43,7 +43,9 @@ def read_source_labels(path: Path) -> Tuple[Dict[str, str], Dict[str, str]]:
     return labels, groups
 
 
-def discover_folder(ctx: ConversionContext, all_test: bool = False, nifti_axis: int = 2,
+def discover_folder(ctx: ConversionContext,
+                    all_test: bool = False,
+                    nifti_axis: int = 2,
                     skip_empty_frames: bool = False) -> List[Sample]:
     """Samples of ``images/`` + ``masks/`` with the optional labels/groups."""
     if nifti_axis not in (0, 1, 2):
@@ -51,18 +53,37 @@ def discover_folder(ctx: ConversionContext, all_test: bool = False, nifti_axis: 
     image_dir = require_dir(ctx.src / 'images', 'the image folder images/')
     mask_dir = require_dir(ctx.src / 'masks', 'the mask folder masks/')
     labels, groups = read_source_labels(ctx.src / LABELS_FILE)
-    return paired_samples(image_dir, mask_dir, ctx, fixed_split='test' if all_test else None,
-                          labels=labels, groups=groups, nifti_axis=nifti_axis,
-                          skip_empty_frames=skip_empty_frames)
+    return paired_samples(
+        image_dir,
+        mask_dir,
+        ctx,
+        fixed_split='test' if all_test else None,
+        labels=labels,
+        groups=groups,
+        nifti_axis=nifti_axis,
+        skip_empty_frames=skip_empty_frames)
 
 
 SPEC = ConverterSpec(
-    name='folder', discover=discover_folder, ratios=RANDOM_8_1_1, stratify_by_label=True,
+    name='folder',
+    discover=discover_folder,
+    ratios=RANDOM_8_1_1,
+    stratify_by_label=True,
     source_layout='SRC/images/<stem>.<ext> + SRC/masks/<stem>.<ext> [+ SRC/labels.csv]; '
-                  'ext: png, jpg, bmp, tif, gif, dcm (or none), nii, nii.gz',
-    flags={'--all-test': 'put every image in the test split (external test sets, e.g. LN-EXT)',
-           '--skip-empty-frames': 'skip the frames/slices of multi-frame DICOMs and NIfTI '
-                                  'volumes whose mask is empty (counted in the report)'},
-    options={'--nifti-axis': dict(type=int, default=2, choices=(0, 1, 2),
-                                  help='voxel axis along which NIfTI volumes are cut into '
-                                       'slices (default 2, the last)')})
+    'ext: png, jpg, bmp, tif, gif, dcm (or none), nii, nii.gz',
+    flags={
+        '--all-test':
+        'put every image in the test split (external test sets, e.g. LN-EXT)',
+        '--skip-empty-frames':
+        'skip the frames/slices of multi-frame DICOMs and NIfTI '
+        'volumes whose mask is empty (counted in the report)'
+    },
+    options={
+        '--nifti-axis':
+        dict(
+            type=int,
+            default=2,
+            choices=(0, 1, 2),
+            help='voxel axis along which NIfTI volumes are cut into '
+            'slices (default 2, the last)')
+    })

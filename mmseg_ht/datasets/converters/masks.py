@@ -42,8 +42,8 @@ def binarise_mask(array: np.ndarray) -> Tuple[np.ndarray, bool]:
     if array.ndim == 3:
         if array.shape[2] in (2, 4):
             array = array[..., :-1]  # drop alpha
-        if array.shape[2] == 1 or all(np.array_equal(array[..., 0], array[..., c])
-                                      for c in range(1, array.shape[2])):
+        if array.shape[2] == 1 or all(
+                np.array_equal(array[..., 0], array[..., c]) for c in range(1, array.shape[2])):
             array = array[..., 0]
         else:
             return (array > _threshold(array)).any(axis=2).astype(np.uint8), True

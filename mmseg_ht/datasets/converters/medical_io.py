@@ -41,8 +41,16 @@ NIFTI_HEADER = 'NIfTI header'
 
 # Extension (lower case) -> format; content decides, these only name what is expected.
 EXTENSION_FORMATS = {
-    '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.bmp': 'bmp', '.tif': 'tiff',
-    '.tiff': 'tiff', '.gif': 'gif', '.dcm': 'dicom', '.dicom': 'dicom', '.nii': 'nifti',
+    '.png': 'png',
+    '.jpg': 'jpeg',
+    '.jpeg': 'jpeg',
+    '.bmp': 'bmp',
+    '.tif': 'tiff',
+    '.tiff': 'tiff',
+    '.gif': 'gif',
+    '.dcm': 'dicom',
+    '.dicom': 'dicom',
+    '.nii': 'nifti',
     '.nii.gz': 'nifti',
 }
 FORMATS = ('png', 'jpeg', 'bmp', 'tiff', 'gif', 'dicom', 'nifti')
@@ -77,18 +85,19 @@ def axis_letter(axis: int) -> str:
     return _AXIS_NAMES[axis]
 
 
-def _fail(path: PathLike, problem: str, remedy: str = 'Replace or remove the file.'
-          ) -> DataValidationError:
-    return DataValidationError(f'cannot read {path}: {problem}. {remedy}', path=str(path),
-                               problem=problem)
+def _fail(path: PathLike,
+          problem: str,
+          remedy: str = 'Replace or remove the file.') -> DataValidationError:
+    return DataValidationError(
+        f'cannot read {path}: {problem}. {remedy}', path=str(path), problem=problem)
 
 
 def _nifti_magic(head: bytes) -> bool:
     """Whether ``head`` starts a NIfTI-1 or NIfTI-2 single-file header (either byte order)."""
     if len(head) >= 348 and head[344:348] == b'n+1\x00':
         return int.from_bytes(head[:4], 'little') == 348 or int.from_bytes(head[:4], 'big') == 348
-    return len(head) >= 8 and head[4:8] == b'n+2\x00' and (
-        int.from_bytes(head[:4], 'little') == 540 or int.from_bytes(head[:4], 'big') == 540)
+    return len(head) >= 8 and head[4:8] == b'n+2\x00' and (int.from_bytes(
+        head[:4], 'little') == 540 or int.from_bytes(head[:4], 'big') == 540)
 
 
 def _unsupported_content(head: bytes) -> Optional[str]:
@@ -178,17 +187,17 @@ def _read_raster(path: PathLike, fmt: str) -> List[Frame]:
     frames = _n_frames(path, fmt)
     if frames > 1:
         kind = 'an animated GIF' if fmt == 'gif' else 'a multi-page TIFF'
-        raise _fail(path, f'{kind} with {frames} frames; one image per file is expected',
-                    'Save the frame you mean as a single image (or store the sequence as a '
-                    'multi-frame DICOM).')
+        raise _fail(
+            path, f'{kind} with {frames} frames; one image per file is expected',
+            'Save the frame you mean as a single image (or store the sequence as a '
+            'multi-frame DICOM).')
     if fmt == 'gif':
         array = _decode_gif(path)
     else:
         try:
             array = read_image_file(path)
         except DataValidationError as error:
-            raise _fail(path, f'not a decodable {fmt.upper()} image ({error.problem})'
-                        ) from error
+            raise _fail(path, f'not a decodable {fmt.upper()} image ({error.problem})') from error
     return [Frame(array, None, NONE, None, fmt)]
 
 
@@ -204,8 +213,8 @@ def _positive_pair(row: object, col: object) -> Optional[Spacing]:
 def _region_area(region) -> int:
     """Pixel area of an ultrasound region (0 when its location is missing)."""
     try:
-        return ((int(region.RegionLocationMaxX1) - int(region.RegionLocationMinX0) + 1)
-                * (int(region.RegionLocationMaxY1) - int(region.RegionLocationMinY0) + 1))
+        return ((int(region.RegionLocationMaxX1) - int(region.RegionLocationMinX0) + 1) *
+                (int(region.RegionLocationMaxY1) - int(region.RegionLocationMinY0) + 1))
     except (AttributeError, TypeError, ValueError):
         return 0
 
@@ -243,16 +252,18 @@ def _dicom_pixels(ds, path: PathLike) -> np.ndarray:
     """(frames, H, W[, C]) display-ready pixel array of a dataset (module doc)."""
     from pydicom.pixels import apply_color_lut
     if not any(tag in ds for tag in ('PixelData', 'FloatPixelData', 'DoubleFloatPixelData')):
-        raise _fail(path, 'the DICOM file holds no image (no pixel data: a report, DICOMDIR '
-                    'or presentation state?)', 'Export the images themselves.')
+        raise _fail(
+            path, 'the DICOM file holds no image (no pixel data: a report, DICOMDIR '
+            'or presentation state?)', 'Export the images themselves.')
     try:
         pixels = ds.pixel_array
     except Exception as error:  # decoders raise many exception types
         syntax = getattr(getattr(ds, 'file_meta', None), 'TransferSyntaxUID', None)
         name = getattr(syntax, 'name', syntax) or 'unknown'
-        raise _fail(path, f'its pixel data cannot be decoded (transfer syntax {name}: {error})',
-                    'Re-export it uncompressed (e.g. gdcmconv --raw IN OUT) or install a '
-                    'decoder for that syntax (pylibjpeg).') from error
+        raise _fail(
+            path, f'its pixel data cannot be decoded (transfer syntax {name}: {error})',
+            'Re-export it uncompressed (e.g. gdcmconv --raw IN OUT) or install a '
+            'decoder for that syntax (pylibjpeg).') from error
     frames = int(ds.get('NumberOfFrames', 1) or 1)
     photometric = str(ds.get('PhotometricInterpretation', 'MONOCHROME2')).upper()
     if photometric == 'PALETTE COLOR':
@@ -296,8 +307,8 @@ def _dicom_indices(ds) -> List[Optional[int]]:
     return [None] if frames <= 1 else list(range(frames))
 
 
-def nifti_spacing(zooms: Sequence[float], unit: str, axes: Tuple[int, int]
-                  ) -> Tuple[Optional[Spacing], str]:
+def nifti_spacing(zooms: Sequence[float], unit: str,
+                  axes: Tuple[int, int]) -> Tuple[Optional[Spacing], str]:
     """(row, col) mm spacing of a slice whose rows/columns run along voxel ``axes``."""
     factor = _NIFTI_TO_MM.get(unit, 1.0)
     pair = _positive_pair(zooms[axes[0]] * factor, zooms[axes[1]] * factor)
@@ -346,8 +357,11 @@ def _read_nifti(path: PathLike, axis: int) -> List[Frame]:
         return [Frame(np.ascontiguousarray(data.T), spacing, source, None, 'nifti')]
     first, second = (a for a in range(3) if a != axis)
     spacing, source = nifti_spacing(zooms, unit, (second, first))
-    return [Frame(np.ascontiguousarray(np.take(data, index, axis=axis).T), spacing, source,
-                  index, 'nifti') for index in range(data.shape[axis])]
+    return [
+        Frame(
+            np.ascontiguousarray(np.take(data, index, axis=axis).T), spacing, source, index,
+            'nifti') for index in range(data.shape[axis])
+    ]
 
 
 def frame_indices(path: PathLike, nifti_axis: int = 2) -> List[Optional[int]]:

@@ -19,8 +19,8 @@ from .context import ConversionContext, list_files
 from .errors import CorruptImageError, SourceLayoutError
 from .masks import mask_from_frame
 from .sample import Sample, load_image_with_masks
-from .source_files import (frame_names, is_image_file, is_system_file, pairing_stem,
-                           source_frame, source_indices, unusable_reason)
+from .source_files import (frame_names, is_image_file, is_system_file, pairing_stem, source_frame,
+                           source_indices, unusable_reason)
 
 SEVERAL_MASKS = 'several masks for one image'
 EMPTY_FRAME = 'empty mask (--skip-empty-frames)'
@@ -74,8 +74,8 @@ def index_by_stem(paths: Sequence[Path]) -> Dict[str, Path]:
             clashes.append(f'{index[stem]} and {path}')
         index[stem] = path
     if clashes:
-        raise SourceLayoutError('several files share a name stem, so pairing is ambiguous:\n'
-                                + list_files(clashes) + '\nKeep one file per stem.')
+        raise SourceLayoutError('several files share a name stem, so pairing is ambiguous:\n' +
+                                list_files(clashes) + '\nKeep one file per stem.')
     return index
 
 
@@ -91,9 +91,10 @@ def pair_by_key(images: Mapping[str, Path], masks: Mapping[str, Sequence[Path]],
     return [(k, images[k], list(masks[k])) for k in sorted(images) if masks.get(k)]
 
 
-def _match_folders(images: FolderFiles, masks: FolderFiles) -> Tuple[
-        List[Tuple[str, Path, Path]], List[Path], List[Path], List[Tuple[Path, str]],
-        List[Tuple[Path, str]]]:
+def _match_folders(
+    images: FolderFiles, masks: FolderFiles
+) -> Tuple[List[Tuple[str, Path, Path]], List[Path], List[Path], List[Tuple[Path, str]], List[Tuple[
+        Path, str]]]:
     """(stem, image, mask) pairs, images without any mask file, masks without an image,
     unusable files beside a sample (same stem) and other unusable files, with reasons."""
     pairs, lonely_images, unusable = [], [], []
@@ -104,14 +105,14 @@ def _match_folders(images: FolderFiles, masks: FolderFiles) -> Tuple[
             pairs.append((stem, image, candidates[0]))
         elif candidates:
             unusable += [(p, f'{SEVERAL_MASKS} ({image.name})') for p in candidates]
-            unusable.append((image, f'{SEVERAL_MASKS}: '
-                             + ', '.join(p.name for p in candidates)))
+            unusable.append((image, f'{SEVERAL_MASKS}: ' + ', '.join(p.name for p in candidates)))
         elif masks.unusable.get(stem):
             unusable.append((image, 'its mask cannot be used'))
         else:
             lonely_images.append(image)
-    lonely_masks = [p for stem in sorted(masks.by_stem) if stem not in image_index
-                    for p in masks.by_stem[stem]]
+    lonely_masks = [
+        p for stem in sorted(masks.by_stem) if stem not in image_index for p in masks.by_stem[stem]
+    ]
     stray = []
     for files in (images.unusable, masks.unusable):
         for stem in sorted(files):
@@ -120,8 +121,8 @@ def _match_folders(images: FolderFiles, masks: FolderFiles) -> Tuple[
     return pairs, lonely_images, lonely_masks, unusable, stray
 
 
-def _frame_pairs(ctx: ConversionContext, image: Path, mask: Path, nifti_axis: int
-                 ) -> Tuple[List[Optional[int]], Optional[str]]:
+def _frame_pairs(ctx: ConversionContext, image: Path, mask: Path,
+                 nifti_axis: int) -> Tuple[List[Optional[int]], Optional[str]]:
     """Frame indices shared by an image and its mask file, or why they do not match."""
     try:
         image_frames = source_indices(image, nifti_axis)
@@ -162,8 +163,10 @@ def _per_frame_masks(ctx: ConversionContext, lonely_images: List[Path], lonely_m
     found = []
     for image in list(lonely_images):
         stem = pairing_stem(image)
-        candidates = {pairing_stem(m): m for m in lonely_masks
-                      if pairing_stem(m).startswith(f'{stem}_')}
+        candidates = {
+            pairing_stem(m): m
+            for m in lonely_masks if pairing_stem(m).startswith(f'{stem}_')
+        }
         if not candidates:
             continue
         try:
@@ -183,8 +186,9 @@ def _per_frame_masks(ctx: ConversionContext, lonely_images: List[Path], lonely_m
             lonely_masks.remove(path)
         for index in indices:
             if index not in masks:
-                ctx.skip(ctx.relative(image) + frame_names(image, index, nifti_axis)[1],
-                         'frame without mask')
+                ctx.skip(
+                    ctx.relative(image) + frame_names(image, index, nifti_axis)[1],
+                    'frame without mask')
         found.append(FramePairs(stem, image, dict(sorted(masks.items())), per_frame=True))
     return found
 
@@ -208,11 +212,15 @@ def _annotated(ctx: ConversionContext, pair: FramePairs, nifti_axis: int) -> Fra
     return FramePairs(pair.stem, pair.image, kept, pair.per_frame)
 
 
-def paired_samples(image_dir: Path, mask_dir: Path, ctx: ConversionContext, prefix: str = '',
+def paired_samples(image_dir: Path,
+                   mask_dir: Path,
+                   ctx: ConversionContext,
+                   prefix: str = '',
                    fixed_split: Optional[str] = None,
                    labels: Optional[Mapping[str, str]] = None,
                    groups: Optional[Mapping[str, str]] = None,
-                   nifti_axis: int = 2, skip_empty_frames: bool = False) -> List[Sample]:
+                   nifti_axis: int = 2,
+                   skip_empty_frames: bool = False) -> List[Sample]:
     """Samples for a folder of images and a folder of masks with the same file stems.
 
     ``labels``/``groups`` map an image file name or stem to its class label / group.
@@ -245,12 +253,15 @@ def paired_samples(image_dir: Path, mask_dir: Path, ctx: ConversionContext, pref
             group = f'file {ctx.relative(pair.image)}'
         for index, mask in pair.masks.items():
             name_suffix, where = frame_names(pair.image, index, nifti_axis)
-            samples.append(Sample(
-                name=f'{prefix}{pair.stem}{name_suffix}',
-                source=ctx.relative(pair.image) + where,
-                load=partial(load_image_with_masks, pair.image, [mask], index, nifti_axis,
-                             pair.per_frame),
-                label=_lookup(labels, pair.image), group=group, fixed_split=fixed_split))
+            samples.append(
+                Sample(
+                    name=f'{prefix}{pair.stem}{name_suffix}',
+                    source=ctx.relative(pair.image) + where,
+                    load=partial(load_image_with_masks, pair.image, [mask], index, nifti_axis,
+                                 pair.per_frame),
+                    label=_lookup(labels, pair.image),
+                    group=group,
+                    fixed_split=fixed_split))
     return samples
 
 

@@ -102,23 +102,41 @@ def _write_samples(samples: List[Sample], stems: List[str], splits: List[str], o
         write_png(out / 'img_dir' / split / filename, pair.image)
         write_png(out / 'ann_dir' / split / filename, pair.mask)
         ctx.report.add_written(split, sample.label, sample.source, sample.group_key, pair)
-        rows.append(dict(filename=filename, label=sample.label or '', split=split,
-                         source=sample.source, group=sample.group or ''))
-        spacing_rows.append(spacing_row(f'img_dir/{split}/{filename}', pair.spacing_mm,
-                                        pair.spacing_source, pair.image_format))
+        rows.append(
+            dict(
+                filename=filename,
+                label=sample.label or '',
+                split=split,
+                source=sample.source,
+                group=sample.group or ''))
+        spacing_rows.append(
+            spacing_row(f'img_dir/{split}/{filename}', pair.spacing_mm, pair.spacing_source,
+                        pair.image_format))
     return rows, spacing_rows
 
 
-def run_conversion(name: str, src: Union[str, Path], out: Union[str, Path], discover: Discover,
-                   options: ConvertOptions, ratios: Ratios, stratify_by_label: bool = False,
+def run_conversion(name: str,
+                   src: Union[str, Path],
+                   out: Union[str, Path],
+                   discover: Discover,
+                   options: ConvertOptions,
+                   ratios: Ratios,
+                   stratify_by_label: bool = False,
                    extra_options: Optional[Mapping[str, Any]] = None) -> ConversionReport:
     """Convert the release at ``src`` into the mmseg layout at ``out``; return the report."""
     src, out = Path(src).expanduser().resolve(), Path(out).expanduser().resolve()
     if not src.is_dir():
         raise SourceLayoutError(f'source folder {src} does not exist')
     check_output(src, out, options.overwrite)
-    report = ConversionReport(dataset=name, source=str(src), output=str(out), seed=options.seed,
-                              options={**options.as_dict(), **(extra_options or {})})
+    report = ConversionReport(
+        dataset=name,
+        source=str(src),
+        output=str(out),
+        seed=options.seed,
+        options={
+            **options.as_dict(),
+            **(extra_options or {})
+        })
     ctx = ConversionContext(src=src, options=options, report=report)
     clear_cache()  # files may have changed since an earlier conversion in this process
     try:

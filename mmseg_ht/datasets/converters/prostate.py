@@ -65,13 +65,18 @@ def load_slice(scan: Path, annotation: Path, index: int, windows: Windows) -> Lo
     mask, binarised = binarise_mask(mask_frame.array)
     check_same_size(image, mask, f'{scan}[z={index}]', f'{annotation}[z={index}]')
     spacing, source = pair_spacing(scan_frame, [mask_frame], scan, [annotation])
-    return LoadedPair(image=image, mask=mask, mask_binarised=binarised, spacing_mm=spacing,
-                      spacing_source=source, image_format='nifti', mask_format='nifti')
+    return LoadedPair(
+        image=image,
+        mask=mask,
+        mask_binarised=binarised,
+        spacing_mm=spacing,
+        spacing_source=source,
+        image_format='nifti',
+        mask_format='nifti')
 
 
 def _volume_samples(ctx: ConversionContext, scan: Path, annotation: Path, subset: str,
-                    fixed_split: Optional[str], keep_empty: bool,
-                    windows: Windows) -> List[Sample]:
+                    fixed_split: Optional[str], keep_empty: bool, windows: Windows) -> List[Sample]:
     """One sample per kept slice of a patient; reads the annotation to find non-empty slices."""
     try:
         mask_frames = source_frames(annotation)
@@ -90,11 +95,13 @@ def _volume_samples(ctx: ConversionContext, scan: Path, annotation: Path, subset
     for index, frame in enumerate(mask_frames):
         if not (keep_empty or frame.array.any()):
             continue
-        samples.append(Sample(
-            name=f'{scan.name[:-len(NIFTI)]}_{index:03d}',
-            source=f'{ctx.relative(scan)}[z={index}]',
-            load=partial(load_slice, scan, annotation, index, windows),
-            group=f'patient {patient}', fixed_split=fixed_split))
+        samples.append(
+            Sample(
+                name=f'{scan.name[:-len(NIFTI)]}_{index:03d}',
+                source=f'{ctx.relative(scan)}[z={index}]',
+                load=partial(load_slice, scan, annotation, index, windows),
+                group=f'patient {patient}',
+                fixed_split=fixed_split))
     return samples
 
 
@@ -116,17 +123,19 @@ def discover_prostate(ctx: ConversionContext, keep_empty_slices: bool = False) -
     windows: Windows = {}
     for subset, fixed_split in SUBSETS:
         scans = _index_volumes(require_dir(ctx.src / subset / SCANS, f'the {subset} scans'))
-        annotations = _index_volumes(require_dir(ctx.src / subset / ANNOTATIONS,
-                                                 f'the {subset} expert annotations'))
+        annotations = _index_volumes(
+            require_dir(ctx.src / subset / ANNOTATIONS, f'the {subset} expert annotations'))
         pairs = pair_by_key(scans, {k: [p] for k, p in annotations.items()}, ctx)
-        for _, scan, (annotation,) in pairs:
+        for _, scan, (annotation, ) in pairs:
             samples += _volume_samples(ctx, scan, annotation, subset, fixed_split,
                                        keep_empty_slices, windows)
     return samples
 
 
 SPEC = ConverterSpec(
-    name='prostate', discover=discover_prostate, ratios=TRAIN_VAL_8_2,
+    name='prostate',
+    discover=discover_prostate,
+    ratios=TRAIN_VAL_8_2,
     source_layout='{train,test}/micro_ultrasound_scans/*.nii.gz + '
-                  '{train,test}/expert_annotations/*.nii.gz',
+    '{train,test}/expert_annotations/*.nii.gz',
     flags={'--keep-empty-slices': 'also keep slices whose annotation is empty'})

@@ -25,8 +25,9 @@ class ConversionReport:
     seed: int
     options: Dict[str, Any]
     counts: Dict[str, int] = field(default_factory=lambda: {s: 0 for s in SPLITS})
-    counts_per_class: Dict[str, Counter] = field(
-        default_factory=lambda: {s: Counter() for s in SPLITS})
+    counts_per_class: Dict[str,
+                           Counter] = field(default_factory=lambda: {s: Counter()
+                                                                     for s in SPLITS})
     groups_per_split: Dict[str, set] = field(default_factory=lambda: defaultdict(set))
     empty_masks: Dict[str, int] = field(default_factory=lambda: {s: 0 for s in SPLITS})
     skipped: List[Dict[str, str]] = field(default_factory=list)
@@ -68,8 +69,11 @@ class ConversionReport:
 
     def spacing_counts(self) -> Dict[str, Any]:
         """Samples with and without a pixel spacing (the former by where it came from)."""
-        return {'with': sum(self.spacing_sources.values()), 'without': len(self.without_spacing),
-                'by_source': dict(sorted(self.spacing_sources.items()))}
+        return {
+            'with': sum(self.spacing_sources.values()),
+            'without': len(self.without_spacing),
+            'by_source': dict(sorted(self.spacing_sources.items()))
+        }
 
     def spacing_note(self) -> Optional[str]:
         """A warning when some samples have a spacing and others do not, else None."""
@@ -95,29 +99,40 @@ class ConversionReport:
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready content of ``conversion_report.json``."""
         data: Dict[str, Any] = dict(
-            dataset=self.dataset, source=self.source, output=self.output, seed=self.seed,
-            options=self.options, image_format=IMAGE_FORMAT, mask_format=MASK_FORMAT,
-            counts={**self.counts, 'total': sum(self.counts.values())},
-            counts_per_class={s: dict(sorted(c.items())) for s, c in self.counts_per_class.items()},
+            dataset=self.dataset,
+            source=self.source,
+            output=self.output,
+            seed=self.seed,
+            options=self.options,
+            image_format=IMAGE_FORMAT,
+            mask_format=MASK_FORMAT,
+            counts={
+                **self.counts, 'total': sum(self.counts.values())
+            },
+            counts_per_class={
+                s: dict(sorted(c.items()))
+                for s, c in self.counts_per_class.items()
+            },
             empty_masks=self.empty_masks,
-            skipped=dict(count=len(self.skipped), by_reason=self.skipped_by_reason(),
-                         files=self.skipped),
+            skipped=dict(
+                count=len(self.skipped), by_reason=self.skipped_by_reason(), files=self.skipped),
             masks_binarised=dict(count=len(self.masks_binarised), files=self.masks_binarised),
             masks_merged=dict(count=len(self.masks_merged), files=self.masks_merged),
-            images_converted_to_gray=dict(count=len(self.images_converted_to_gray),
-                                          files=self.images_converted_to_gray),
-            source_formats=dict(images=dict(sorted(self.image_formats.items())),
-                                masks=dict(sorted(self.mask_formats.items()))),
+            images_converted_to_gray=dict(
+                count=len(self.images_converted_to_gray), files=self.images_converted_to_gray),
+            source_formats=dict(
+                images=dict(sorted(self.image_formats.items())),
+                masks=dict(sorted(self.mask_formats.items()))),
             spacing=dict(**self.spacing_counts(), unit='mm', files_without=self.without_spacing))
         if self.grouped:
             data['groups_per_split'] = {s: len(self.groups_per_split[s]) for s in SPLITS}
         if self.options.get('crop_borders'):
             data['crop_borders'] = dict(
                 cropped=self.cropped,
-                field_of_view_not_found=dict(count=len(self.crop_not_found),
-                                             files=self.crop_not_found),
-                expanded_to_keep_mask=dict(count=len(self.crop_expanded_for_mask),
-                                           files=self.crop_expanded_for_mask))
+                field_of_view_not_found=dict(
+                    count=len(self.crop_not_found), files=self.crop_not_found),
+                expanded_to_keep_mask=dict(
+                    count=len(self.crop_expanded_for_mask), files=self.crop_expanded_for_mask))
         return data
 
     def save(self, path: Path) -> None:
@@ -127,8 +142,10 @@ class ConversionReport:
     def summary(self) -> str:
         """Human-readable multi-line summary printed at the end of a conversion."""
         total = sum(self.counts.values())
-        lines = [f'{self.dataset}: {total} image/mask pairs written to {self.output} '
-                 f'(seed {self.seed})']
+        lines = [
+            f'{self.dataset}: {total} image/mask pairs written to {self.output} '
+            f'(seed {self.seed})'
+        ]
         for split in SPLITS:
             classes = ', '.join(f'{k} {v}' for k, v in sorted(self.counts_per_class[split].items()))
             extra = f', {len(self.groups_per_split[split])} groups' if self.grouped else ''
@@ -152,8 +169,8 @@ class ConversionReport:
         lines.append(f'  source formats: images {formats or "-"}; masks {mask_formats or "-"}')
         spacing = self.spacing_counts()
         sources = ', '.join(f'{k} {v}' for k, v in spacing['by_source'].items())
-        lines.append(f'  pixel spacing (mm): {spacing["with"]} with'
-                     + (f' ({sources})' if sources else '') + f', {spacing["without"]} without')
+        lines.append(f'  pixel spacing (mm): {spacing["with"]} with' +
+                     (f' ({sources})' if sources else '') + f', {spacing["without"]} without')
         if self.spacing_note():
             lines.append(f'  WARNING: {self.spacing_note()}')
         return '\n'.join(lines)

@@ -5,8 +5,8 @@ from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .errors import ConversionError
 from ..image_io import to_gray8
+from .errors import ConversionError
 from .image_io import corrupt_file_error
 from .masks import check_same_size, mask_from_frame, merge_masks
 from .medical_io import Frame
@@ -58,8 +58,9 @@ class Sample:
         return self.group if self.group is not None else self.source
 
 
-def read_image(path: Path, frame_index: Optional[int] = None, nifti_axis: int = 2
-               ) -> Tuple[np.ndarray, bool, Frame]:
+def read_image(path: Path,
+               frame_index: Optional[int] = None,
+               nifti_axis: int = 2) -> Tuple[np.ndarray, bool, Frame]:
     """8-bit grayscale (H, W) image of (a frame of) a file, whether colour was dropped, and
     the frame (spacing, format)."""
     frame = source_frame(path, frame_index, nifti_axis)
@@ -87,8 +88,10 @@ def pair_spacing(image: Frame, masks: Sequence[Frame], image_path: Path,
     return first.spacing_mm, first.spacing_source
 
 
-def load_image_with_masks(image_path: Path, mask_paths: Sequence[Path],
-                          frame_index: Optional[int] = None, nifti_axis: int = 2,
+def load_image_with_masks(image_path: Path,
+                          mask_paths: Sequence[Path],
+                          frame_index: Optional[int] = None,
+                          nifti_axis: int = 2,
                           per_frame_masks: bool = False) -> LoadedPair:
     """Read (frame ``frame_index`` of) an image and OR-merge its masks after checking every
     mask's size: the masks' same frames, or (``per_frame_masks``) single-image mask files
@@ -103,7 +106,13 @@ def load_image_with_masks(image_path: Path, mask_paths: Sequence[Path],
         frames.append(frame)
         binarised = binarised or needed_rule
     spacing, spacing_source = pair_spacing(image_frame, frames, image_path, mask_paths)
-    return LoadedPair(image=image, mask=merge_masks(masks), colour_dropped=colour_dropped,
-                      mask_binarised=binarised, masks_merged=len(masks), spacing_mm=spacing,
-                      spacing_source=spacing_source, image_format=image_frame.source_format,
-                      mask_format=frames[0].source_format if frames else None)
+    return LoadedPair(
+        image=image,
+        mask=merge_masks(masks),
+        colour_dropped=colour_dropped,
+        mask_binarised=binarised,
+        masks_merged=len(masks),
+        spacing_mm=spacing,
+        spacing_source=spacing_source,
+        image_format=image_frame.source_format,
+        mask_format=frames[0].source_format if frames else None)

@@ -87,8 +87,9 @@ def source_frame(path: PathLike, index: Optional[int] = None, nifti_axis: int = 
     frames = source_frames(path, nifti_axis)
     if index is None:
         if len(frames) != 1:
-            raise corrupt_file_error(path, f'{len(frames)} frames where one image is expected '
-                                     '(multi-frame files are read by the folder converter)')
+            raise corrupt_file_error(
+                path, f'{len(frames)} frames where one image is expected '
+                '(multi-frame files are read by the folder converter)')
         return frames[0]
     by_index = {frame.frame_index: frame for frame in frames}
     if index not in by_index:

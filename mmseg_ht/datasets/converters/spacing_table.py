@@ -19,8 +19,12 @@ def spacing_row(image: str, spacing_mm: Optional[Spacing], spacing_source: str,
                 source_format: str) -> Dict[str, str]:
     """The row of one written image (``image`` relative to the data root)."""
     row_mm, col_mm = (f'{v:.6g}' for v in spacing_mm) if spacing_mm else ('', '')
-    return dict(image=image, row_mm=row_mm, col_mm=col_mm, spacing_source=spacing_source,
-                source_format=source_format)
+    return dict(
+        image=image,
+        row_mm=row_mm,
+        col_mm=col_mm,
+        spacing_source=spacing_source,
+        source_format=source_format)
 
 
 def _spacing(row: Mapping[str, str], where: str) -> Optional[Spacing]:

@@ -51,13 +51,23 @@ class ConverterSpec:
                             f'its settings: {", ".join(defaults) or "none"}')
         return {**defaults, **given}
 
-    def convert(self, src: Union[str, Path], out: Union[str, Path],
-                options: ConvertOptions = ConvertOptions(), **settings: Any) -> ConversionReport:
+    def convert(self,
+                src: Union[str, Path],
+                out: Union[str, Path],
+                options: ConvertOptions = ConvertOptions(),
+                **settings: Any) -> ConversionReport:
         """Convert the release at ``src`` into the mmseg layout at ``out``; return the report.
 
         ``settings``: the converter's own (see ``settings``), e.g. ``include_normal=True``.
         """
         chosen = self.settings(**settings)
         discover: Callable[[ConversionContext], List[Sample]] = partial(self.discover, **chosen)
-        return run_conversion(self.name, src, out, discover, options, self.ratios,
-                              stratify_by_label=self.stratify_by_label, extra_options=chosen)
+        return run_conversion(
+            self.name,
+            src,
+            out,
+            discover,
+            options,
+            self.ratios,
+            stratify_by_label=self.stratify_by_label,
+            extra_options=chosen)

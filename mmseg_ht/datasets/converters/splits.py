@@ -38,7 +38,9 @@ def allocate_counts(total: int, ratios: Ratios) -> List[int]:
     return counts
 
 
-def assign_splits(keys: Sequence[str], seed: int, ratios: Ratios = RANDOM_8_1_1,
+def assign_splits(keys: Sequence[str],
+                  seed: int,
+                  ratios: Ratios = RANDOM_8_1_1,
                   strata: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     """Map every key to 'train', 'val' or 'test'.
 

@@ -24,11 +24,13 @@ def discover_tn3k(ctx: ConversionContext) -> List[Sample]:
     for subset, fixed_split in SUBSETS:
         image_dir = require_dir(ctx.src / f'{subset}-image', f'the TN3K {subset} images')
         mask_dir = require_dir(ctx.src / f'{subset}-mask', f'the TN3K {subset} masks')
-        samples += paired_samples(image_dir, mask_dir, ctx, prefix=f'{subset}_',
-                                  fixed_split=fixed_split)
+        samples += paired_samples(
+            image_dir, mask_dir, ctx, prefix=f'{subset}_', fixed_split=fixed_split)
     return samples
 
 
 SPEC = ConverterSpec(
-    name='tn3k', discover=discover_tn3k, ratios=TRAIN_VAL_8_2,
+    name='tn3k',
+    discover=discover_tn3k,
+    ratios=TRAIN_VAL_8_2,
     source_layout='tn3k/{trainval,test}-image/NNNN.jpg + {trainval,test}-mask/NNNN.{jpg,png}')

@@ -27,7 +27,8 @@ def _label_map(pixel_data) -> np.ndarray:
 def _resize_nearest(mask: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     """Boolean mask resized (nearest neighbour) to (H, W) ``shape`` if it does not fit already."""
     if mask.shape != tuple(shape):
-        mask = cv2.resize(mask.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+        mask = cv2.resize(
+            mask.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
     return mask.astype(bool)
 
 
@@ -49,8 +50,12 @@ class ErrorOverlayHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, out_dir: Optional[str] = None, interval: int = 1, alpha: float = 0.45,
-                 foreground_index: int = 1, backend_args: Optional[dict] = None) -> None:
+    def __init__(self,
+                 out_dir: Optional[str] = None,
+                 interval: int = 1,
+                 alpha: float = 0.45,
+                 foreground_index: int = 1,
+                 backend_args: Optional[dict] = None) -> None:
         if interval < 1:
             raise ValueError(f'interval must be >= 1, got {interval}')
         self.out_dir = out_dir
@@ -73,7 +78,10 @@ class ErrorOverlayHook(Hook):
         self._folder = self.resolve_out_dir(runner)
         self._written = 0
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
+    def after_test_iter(self,
+                        runner,
+                        batch_idx: int,
+                        data_batch: Optional[dict] = None,
                         outputs: Optional[Sequence[SegDataSample]] = None) -> None:
         """Draw and save the overlays of every ``interval``-th batch."""
         if not outputs or not self.every_n_inner_iters(batch_idx, self.interval):

@@ -34,12 +34,15 @@ class PredictionMaskHook(Hook):
 
     def before_test_epoch(self, runner) -> None:
         """Create the output folder and start counting."""
-        self._folder = self.out_dir if osp.isabs(self.out_dir) else osp.join(runner.work_dir,
-                                                                              self.out_dir)
+        self._folder = self.out_dir if osp.isabs(self.out_dir) else osp.join(
+            runner.work_dir, self.out_dir)
         os.makedirs(self._folder, exist_ok=True)
         self._written = 0
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
+    def after_test_iter(self,
+                        runner,
+                        batch_idx: int,
+                        data_batch: Optional[dict] = None,
                         outputs: Optional[Sequence[SegDataSample]] = None) -> None:
         """Save the masks of this batch, named after their images."""
         for index, sample in enumerate(outputs or ()):

@@ -14,7 +14,8 @@ from .ht import HTAdapter, MonaAdapter
 from .lora import LoRAAdapter, LoRAModule
 from .parameter_report import log_parameter_report, parameter_rows
 
-__all__ = ['AdaptedTower', 'BaseAdapter', 'HTAdapter', 'LoRAAdapter', 'LoRAModule',
-           'MonaAdapter', 'export_adapters', 'export_metadata', 'is_adapter_parameter',
-           'log_parameter_report', 'parameter_rows', 'split_checkpoint_adapters',
-           'text_adapter_path']
+__all__ = [
+    'AdaptedTower', 'BaseAdapter', 'HTAdapter', 'LoRAAdapter', 'LoRAModule', 'MonaAdapter',
+    'export_adapters', 'export_metadata', 'is_adapter_parameter', 'log_parameter_report',
+    'parameter_rows', 'split_checkpoint_adapters', 'text_adapter_path'
+]

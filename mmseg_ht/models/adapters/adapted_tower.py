@@ -73,7 +73,9 @@ class AdaptedTower(BaseModule):
         self.frozen = True
         self.tower.requires_grad_(False)
 
-    def attach_adapters(self, adapter_cfg: Optional[Dict], geometry: Dict,
+    def attach_adapters(self,
+                        adapter_cfg: Optional[Dict],
+                        geometry: Dict,
                         output_adapters: bool = True) -> None:
         """Build one adapter per selected block and attach it.
 
@@ -116,8 +118,10 @@ class AdaptedTower(BaseModule):
     # ------------------------------------------------------------ adapter weights
     def adapter_state_dict(self) -> Dict[str, torch.Tensor]:
         """The adapter parameters, by name relative to this module."""
-        return {name: param for name, param in self.named_parameters()
-                if is_adapter_parameter(name)}
+        return {
+            name: param
+            for name, param in self.named_parameters() if is_adapter_parameter(name)
+        }
 
     def load_adapter_state_dict(self, weights: Mapping[str, torch.Tensor], source: str) -> None:
         """Copy ``weights`` (exactly this tower's adapter keys and shapes) into the adapters.
@@ -125,10 +129,11 @@ class AdaptedTower(BaseModule):
         A ``ValueError`` names ``source`` and the offending keys otherwise.
         """
         expected = self.adapter_state_dict()
-        check_fits(expected, weights, ValueError,
-                   f'{source}: adapter weights do not fit this {type(self).__name__}',
-                   'The weights must come from a model with the same arch and adapter config '
-                   '(type, bottleneck/rank, blocks).')
+        check_fits(
+            expected, weights, ValueError,
+            f'{source}: adapter weights do not fit this {type(self).__name__}',
+            'The weights must come from a model with the same arch and adapter config '
+            '(type, bottleneck/rank, blocks).')
         with torch.no_grad():
             for name, param in expected.items():
                 param.copy_(weights[name])
@@ -146,12 +151,15 @@ class AdaptedTower(BaseModule):
         if any(towers.values()):
             weights = towers[self.tower_kind]
         else:
-            weights = {k: v for k, v in strip_to_tower_names(weights).items()
-                       if is_adapter_parameter(k)}
+            weights = {
+                k: v
+                for k, v in strip_to_tower_names(weights).items() if is_adapter_parameter(k)
+            }
         self.load_adapter_state_dict(weights, str(path))
         return sorted(weights)
 
-    def save_adapters(self, path: Union[str, Path],
+    def save_adapters(self,
+                      path: Union[str, Path],
                       metadata: Optional[Mapping[str, object]] = None) -> Path:
         """Write the adapter parameters to a safetensors file (metadata as strings)."""
         weights = self.adapter_state_dict()

@@ -29,7 +29,9 @@ class BaseAdapter(nn.Module):
 
     acts_on_output: bool = True
 
-    def __init__(self, dim: int, grid_size: Tuple[int, int] = (14, 14),
+    def __init__(self,
+                 dim: int,
+                 grid_size: Tuple[int, int] = (14, 14),
                  num_prefix_tokens: int = 1) -> None:
         super().__init__()
         self.dim = dim

@@ -60,8 +60,8 @@ def strip_to_tower_names(weights: Mapping[str, torch.Tensor]) -> Dict[str, torch
     return stripped
 
 
-def split_checkpoint_adapters(state_dict: Mapping[str, torch.Tensor]
-                              ) -> Dict[str, Dict[str, torch.Tensor]]:
+def split_checkpoint_adapters(
+        state_dict: Mapping[str, torch.Tensor]) -> Dict[str, Dict[str, torch.Tensor]]:
     """Adapter tensors of a model state dict, by tower: ``{'image': …, 'text': …}``.
 
     Image keys lose their ``backbone.`` prefix, text keys their ``text_encoder.``
@@ -86,13 +86,18 @@ def export_metadata(backbone_cfg: Mapping, text_cfg: Optional[Mapping], source: 
                     **extra: object) -> Dict[str, str]:
     """What an adapter file records: archs and adapter configs of both towers, its source."""
     text_cfg = text_cfg or {}
-    info = dict(arch=backbone_cfg.get('arch', ''), adapter=backbone_cfg.get('adapter'),
-                text_arch=text_cfg.get('arch') or backbone_cfg.get('arch', ''),
-                text_adapter=text_cfg.get('adapter'), source=source, **extra)
+    info = dict(
+        arch=backbone_cfg.get('arch', ''),
+        adapter=backbone_cfg.get('adapter'),
+        text_arch=text_cfg.get('arch') or backbone_cfg.get('arch', ''),
+        text_adapter=text_cfg.get('adapter'),
+        source=source,
+        **extra)
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in info.items()}
 
 
-def export_adapters(image_tower: nn.Module, path: Union[str, Path],
+def export_adapters(image_tower: nn.Module,
+                    path: Union[str, Path],
                     text_tower: Optional[nn.Module] = None,
                     metadata: Optional[Mapping[str, str]] = None) -> List[Path]:
     """Write the image adapters to ``path`` (+ text LoRA to ``*_text``); return the files.
@@ -104,6 +109,7 @@ def export_adapters(image_tower: nn.Module, path: Union[str, Path],
     written = [image_tower.save_adapters(path, dict(info, tower='image'))]
     if text_tower is not None and text_tower.adapter_state_dict():
         arch = str(info.get('text_arch', info.get('arch', '')))
-        written.append(text_tower.save_adapters(
-            text_adapter_path(path), dict(info, format=TEXT_FORMAT, tower='text', arch=arch)))
+        written.append(
+            text_tower.save_adapters(
+                text_adapter_path(path), dict(info, format=TEXT_FORMAT, tower='text', arch=arch)))
     return written

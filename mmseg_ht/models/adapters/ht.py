@@ -36,8 +36,11 @@ class HTAdapter(BaseAdapter):
         dropout: dropout before the up-projection (paper: 0.1).
     """
 
-    def __init__(self, dim: int, grid_size: Tuple[int, int] = (14, 14),
-                 num_prefix_tokens: int = 1, bottleneck: int = 64,
+    def __init__(self,
+                 dim: int,
+                 grid_size: Tuple[int, int] = (14, 14),
+                 num_prefix_tokens: int = 1,
+                 bottleneck: int = 64,
                  frequency_filter: Optional[str] = 'spectral',
                  noise_estimation: bool = True,
                  kernel_sizes: Sequence[int] = (3, 5, 7),
@@ -45,11 +48,12 @@ class HTAdapter(BaseAdapter):
         super().__init__(dim, grid_size, num_prefix_tokens)
         self.norm = ScaledLayerNorm(dim)
         self.down = nn.Linear(dim, bottleneck)
-        self.frequency_filter = (FrequencyFilter(bottleneck, self.grid_size, frequency_filter)
-                                 if frequency_filter else None)
+        self.frequency_filter = (
+            FrequencyFilter(bottleneck, self.grid_size, frequency_filter)
+            if frequency_filter else None)
         self.convs = MultiScaleDepthwiseConv(bottleneck, kernel_sizes)
-        self.noise_estimator = (NoiseEstimator(bottleneck, self.convs.num_branches)
-                                if noise_estimation else None)
+        self.noise_estimator = (
+            NoiseEstimator(bottleneck, self.convs.num_branches) if noise_estimation else None)
         self.act = nn.GELU()
         self.dropout = nn.Dropout(dropout)
         self.up = nn.Linear(bottleneck, dim)
@@ -63,7 +67,8 @@ class HTAdapter(BaseAdapter):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         x = self.down(self.norm(tokens))
         prefix, patches = x[:, :self.num_prefix_tokens], x[:, self.num_prefix_tokens:]
-        patches = self.spatial_path(patch_tokens_to_map(patches, self.grid_size)).flatten(2).transpose(1, 2)
+        patches = self.spatial_path(patch_tokens_to_map(patches,
+                                                        self.grid_size)).flatten(2).transpose(1, 2)
         x = torch.cat([prefix, patches], dim=1)
         return tokens + self.up(self.dropout(self.act(x)))
 
@@ -72,9 +77,19 @@ class HTAdapter(BaseAdapter):
 class MonaAdapter(HTAdapter):
     """Mona (Yin et al., CVPR 2025): HT without frequency filter and with equal weights."""
 
-    def __init__(self, dim: int, grid_size: Tuple[int, int] = (14, 14),
-                 num_prefix_tokens: int = 1, bottleneck: int = 64,
-                 kernel_sizes: Sequence[int] = (3, 5, 7), dropout: float = 0.1) -> None:
-        super().__init__(dim, grid_size, num_prefix_tokens, bottleneck,
-                         frequency_filter=None, noise_estimation=False,
-                         kernel_sizes=kernel_sizes, dropout=dropout)
+    def __init__(self,
+                 dim: int,
+                 grid_size: Tuple[int, int] = (14, 14),
+                 num_prefix_tokens: int = 1,
+                 bottleneck: int = 64,
+                 kernel_sizes: Sequence[int] = (3, 5, 7),
+                 dropout: float = 0.1) -> None:
+        super().__init__(
+            dim,
+            grid_size,
+            num_prefix_tokens,
+            bottleneck,
+            frequency_filter=None,
+            noise_estimation=False,
+            kernel_sizes=kernel_sizes,
+            dropout=dropout)

@@ -27,7 +27,7 @@ class ScaledLayerNorm(nn.Module):
     def __init__(self, dim: int, gamma_init: float = 1e-6) -> None:
         super().__init__()
         self.norm = nn.LayerNorm(dim)
-        self.gamma = nn.Parameter(torch.full((dim,), gamma_init))
+        self.gamma = nn.Parameter(torch.full((dim, ), gamma_init))
         self.gamma_x = nn.Parameter(torch.ones(dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -63,12 +63,12 @@ class FrequencyFilter(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-2:] != self.grid_size and self.mode == 'spectral':
-            raise ValueError(
-                f'the spectral filter was built for a {self.grid_size} token grid, '
-                f'got {tuple(x.shape[-2:])}; inputs must be the tower\'s image size')
+            raise ValueError(f'the spectral filter was built for a {self.grid_size} token grid, '
+                             f'got {tuple(x.shape[-2:])}; inputs must be the tower\'s image size')
         with torch.autocast(device_type=x.device.type, enabled=False):
             spectrum = torch.fft.rfft2(x.float(), norm='ortho')
-            filtered = torch.fft.irfft2(spectrum * self.weight.float(), s=x.shape[-2:], norm='ortho')
+            filtered = torch.fft.irfft2(
+                spectrum * self.weight.float(), s=x.shape[-2:], norm='ortho')
         return filtered.to(x.dtype)
 
 
@@ -99,8 +99,7 @@ class MultiScaleDepthwiseConv(nn.Module):
     def __init__(self, channels: int, kernel_sizes: Sequence[int] = (3, 5, 7)) -> None:
         super().__init__()
         self.convs = nn.ModuleList(
-            nn.Conv2d(channels, channels, k, padding=k // 2, groups=channels)
-            for k in kernel_sizes)
+            nn.Conv2d(channels, channels, k, padding=k // 2, groups=channels) for k in kernel_sizes)
         self.proj = nn.Conv2d(channels, channels, 1)
 
     @property
@@ -110,8 +109,8 @@ class MultiScaleDepthwiseConv(nn.Module):
     def _fusable(self) -> bool:
         sizes = [conv.kernel_size for conv in self.convs]
         largest = max(k[0] for k in sizes)
-        return all(k[0] == k[1] and k[0] % 2 == largest % 2 and conv.padding == (k[0] // 2,) * 2
-                   and conv.stride == (1, 1) and conv.dilation == (1, 1)
+        return all(k[0] == k[1] and k[0] % 2 == largest % 2 and conv.padding == (k[0] // 2, ) *
+                   2 and conv.stride == (1, 1) and conv.dilation == (1, 1)
                    for k, conv in zip(sizes, self.convs))
 
     def fused_kernel(self, weights: Optional[torch.Tensor] = None):
@@ -124,8 +123,8 @@ class MultiScaleDepthwiseConv(nn.Module):
         for conv in self.convs:
             p = (largest - conv.kernel_size[0]) // 2
             kernels.append(F.pad(conv.weight, (p, p, p, p)))
-        kernels = torch.stack(kernels)                              # n, C, 1, K, K
-        biases = torch.stack([conv.bias for conv in self.convs])    # n, C
+        kernels = torch.stack(kernels)  # n, C, 1, K, K
+        biases = torch.stack([conv.bias for conv in self.convs])  # n, C
         if weights is None:
             return kernels.mean(dim=0), biases.mean(dim=0)
         weights = weights.to(kernels.dtype)
@@ -144,12 +143,17 @@ class MultiScaleDepthwiseConv(nn.Module):
         if weights is None:
             return F.conv2d(x, kernel, bias, padding=pad, groups=x.shape[1])
         batch, channels, height, width = x.shape
-        out = F.conv2d(x.reshape(1, batch * channels, height, width),
-                       kernel.reshape(batch * channels, 1, *kernel.shape[-2:]),
-                       bias.reshape(-1), padding=pad, groups=batch * channels)
+        out = F.conv2d(
+            x.reshape(1, batch * channels, height, width),
+            kernel.reshape(batch * channels, 1, *kernel.shape[-2:]),
+            bias.reshape(-1),
+            padding=pad,
+            groups=batch * channels)
         return out.view(batch, channels, *out.shape[-2:])
 
-    def forward(self, x: torch.Tensor, residual: torch.Tensor,
+    def forward(self,
+                x: torch.Tensor,
+                residual: torch.Tensor,
                 weights: Optional[torch.Tensor] = None) -> torch.Tensor:
         fused = self.branch_sum(x, weights) + residual
         return fused + self.proj(fused)

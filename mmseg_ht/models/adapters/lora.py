@@ -18,7 +18,7 @@ from mmseg_ht.registry import ADAPTERS
 from .base import BaseAdapter
 
 QKV_TARGETS = ('q', 'k', 'v')
-ALL_TARGETS = QKV_TARGETS + ('o',)
+ALL_TARGETS = QKV_TARGETS + ('o', )
 BERT_PROJECTIONS = {'q': 'query', 'k': 'key', 'v': 'value'}  # BertSelfAttention attributes
 
 
@@ -35,14 +35,21 @@ def _init_low_rank(down: torch.Tensor, up: torch.Tensor) -> None:
 class LoRAQKVProjection(LoRAModule):
     """Frozen fused qkv projection plus low-rank updates of selected slices."""
 
-    def __init__(self, weight: nn.Parameter, bias: Optional[nn.Parameter],
-                 targets: Sequence[str], rank: int, alpha: float, dropout: float = 0.0) -> None:
+    def __init__(self,
+                 weight: nn.Parameter,
+                 bias: Optional[nn.Parameter],
+                 targets: Sequence[str],
+                 rank: int,
+                 alpha: float,
+                 dropout: float = 0.0) -> None:
         super().__init__()
         self.weight, self.bias = weight, bias
         dim = weight.shape[1]
         self.targets = tuple(t for t in QKV_TARGETS if t in targets)
-        self.register_buffer('target_index', torch.tensor(
-            [QKV_TARGETS.index(t) for t in self.targets]), persistent=False)
+        self.register_buffer(
+            'target_index',
+            torch.tensor([QKV_TARGETS.index(t) for t in self.targets]),
+            persistent=False)
         self.scale = alpha / rank
         self.lora_down = nn.Parameter(torch.empty(rank * len(self.targets), dim))
         self.lora_up = nn.Parameter(torch.empty(len(self.targets), dim, rank))
@@ -88,21 +95,29 @@ class LoRAMultiheadAttention(LoRAModule):
     which is how CLIP's towers call it.
     """
 
-    def __init__(self, attn: nn.MultiheadAttention, targets: Sequence[str],
-                 rank: int, alpha: float, dropout: float = 0.0) -> None:
+    def __init__(self,
+                 attn: nn.MultiheadAttention,
+                 targets: Sequence[str],
+                 rank: int,
+                 alpha: float,
+                 dropout: float = 0.0) -> None:
         super().__init__()
         if not attn._qkv_same_embed_dim:
             raise ValueError('LoRA needs a fused in_proj_weight (kdim == vdim == embed_dim)')
         self.num_heads = attn.num_heads
         self.batch_first = attn.batch_first
         self.dropout_p = attn.dropout
-        self.in_proj = LoRAQKVProjection(attn.in_proj_weight, attn.in_proj_bias,
-                                         targets, rank, alpha, dropout)
-        self.out_proj = (LoRALinear(attn.out_proj, rank, alpha, dropout)
-                         if 'o' in targets else attn.out_proj)
+        self.in_proj = LoRAQKVProjection(attn.in_proj_weight, attn.in_proj_bias, targets, rank,
+                                         alpha, dropout)
+        self.out_proj = (
+            LoRALinear(attn.out_proj, rank, alpha, dropout) if 'o' in targets else attn.out_proj)
 
-    def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
-                need_weights: bool = False, attn_mask: Optional[torch.Tensor] = None,
+    def forward(self,
+                query: torch.Tensor,
+                key: torch.Tensor,
+                value: torch.Tensor,
+                need_weights: bool = False,
+                attn_mask: Optional[torch.Tensor] = None,
                 **kwargs) -> tuple:
         if not (query is key is value):
             raise NotImplementedError('LoRAMultiheadAttention supports self-attention only')
@@ -111,8 +126,7 @@ class LoRAMultiheadAttention(LoRAModule):
         x = query if self.batch_first else query.transpose(0, 1)
         q, k, v = self.in_proj(x).unflatten(-1, (3, self.num_heads, -1)).permute(2, 0, 3, 1, 4)
         out = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=attn_mask,
-            dropout_p=self.dropout_p if self.training else 0.0)
+            q, k, v, attn_mask=attn_mask, dropout_p=self.dropout_p if self.training else 0.0)
         out = self.out_proj(out.transpose(1, 2).flatten(2))
         return (out if self.batch_first else out.transpose(0, 1)), None
 
@@ -130,13 +144,19 @@ class LoRAAdapter(BaseAdapter):
 
     acts_on_output = False
 
-    def __init__(self, dim: int, grid_size=(14, 14), num_prefix_tokens: int = 1,
-                 rank: int = 16, alpha: float = 32.0,
-                 targets: Sequence[str] = QKV_TARGETS, dropout: float = 0.0) -> None:
+    def __init__(self,
+                 dim: int,
+                 grid_size=(14, 14),
+                 num_prefix_tokens: int = 1,
+                 rank: int = 16,
+                 alpha: float = 32.0,
+                 targets: Sequence[str] = QKV_TARGETS,
+                 dropout: float = 0.0) -> None:
         super().__init__(dim, grid_size, num_prefix_tokens)
         unknown = set(targets) - set(ALL_TARGETS)
         if unknown or not targets:
-            raise ValueError(f'LoRA targets must be a non-empty subset of {ALL_TARGETS}, got {targets}')
+            raise ValueError(
+                f'LoRA targets must be a non-empty subset of {ALL_TARGETS}, got {targets}')
         self.rank, self.alpha, self.dropout = rank, alpha, dropout
         self.targets = tuple(targets)
 
@@ -145,12 +165,13 @@ class LoRAAdapter(BaseAdapter):
         attn = getattr(block, 'attn', None)
         qkv_targets = [t for t in self.targets if t in QKV_TARGETS]
         if isinstance(attn, nn.MultiheadAttention):
-            block.attn = LoRAMultiheadAttention(attn, self.targets, self.rank, self.alpha, self.dropout)
+            block.attn = LoRAMultiheadAttention(attn, self.targets, self.rank, self.alpha,
+                                                self.dropout)
         elif attn is not None and isinstance(getattr(attn, 'qkv', None), nn.Linear):
             if qkv_targets:
                 base = attn.qkv
-                attn.qkv = LoRAQKVProjection(base.weight, base.bias, qkv_targets,
-                                             self.rank, self.alpha, self.dropout)
+                attn.qkv = LoRAQKVProjection(base.weight, base.bias, qkv_targets, self.rank,
+                                             self.alpha, self.dropout)
             if 'o' in self.targets:
                 attn.proj = LoRALinear(attn.proj, self.rank, self.alpha, self.dropout)
         elif isinstance(getattr(getattr(block, 'attention', None), 'self', None), nn.Module):
@@ -164,7 +185,7 @@ class LoRAAdapter(BaseAdapter):
     def _attach_bert(self, attention: nn.Module) -> None:
         """Wrap a BERT layer's separate q/k/v projections (and the output dense for 'o')."""
         for target in self.targets:
-            owner, name = ((attention.output, 'dense') if target == 'o'
-                           else (attention.self, BERT_PROJECTIONS[target]))
-            setattr(owner, name, LoRALinear(getattr(owner, name), self.rank, self.alpha,
-                                            self.dropout))
+            owner, name = ((attention.output, 'dense') if target == 'o' else
+                           (attention.self, BERT_PROJECTIONS[target]))
+            setattr(owner, name,
+                    LoRALinear(getattr(owner, name), self.rank, self.alpha, self.dropout))

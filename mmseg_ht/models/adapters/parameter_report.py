@@ -19,8 +19,11 @@ def adapter_parameters_per_block(tower: AdaptedTower) -> List[int]:
     """Adapter parameters of each block: LoRA factors inside it plus its output adapter."""
     blocks = tower.tower_blocks()
     owner = {id(p): index for index, block in enumerate(blocks) for p in block.parameters()}
-    owner.update({id(p): int(key) for key, adapter in tower.adapters.items()
-                  for p in adapter.parameters()})
+    owner.update({
+        id(p): int(key)
+        for key, adapter in tower.adapters.items()
+        for p in adapter.parameters()
+    })
     counts = [0] * len(blocks)
     for param in tower.adapter_state_dict().values():
         counts[owner[id(param)]] += param.numel()
@@ -49,12 +52,16 @@ def parameter_rows(tower: AdaptedTower) -> List[Dict]:
             groups.append(dict(blocks=[index], per_block=count, runs=runs))
     for group in groups:
         first, last, n = group['blocks'][0], group['blocks'][-1], len(group['blocks'])
-        where = (f'block {first}' if n == 1
-                 else f'blocks {first}-{last} ({n} x {group["per_block"]:,})')
+        where = (f'block {first}'
+                 if n == 1 else f'blocks {first}-{last} ({n} x {group["per_block"]:,})')
         size = n * group['per_block']
         runs_now = group['runs'] == 'yes'
-        rows.append(dict(module=f'adapters @ {where}', trainable=size if runs_now else 0,
-                         frozen=0 if runs_now else size, runs=group['runs']))
+        rows.append(
+            dict(
+                module=f'adapters @ {where}',
+                trainable=size if runs_now else 0,
+                frozen=0 if runs_now else size,
+                runs=group['runs']))
     return rows
 
 
@@ -66,7 +73,9 @@ def log_parameter_report(tower: AdaptedTower) -> None:
         table.add_row([row['module'], f"{row['trainable']:,}", f"{row['frozen']:,}", row['runs']])
     totals = count_parameters(tower)
     attached = sum(r['trainable'] + r['frozen'] for r in rows[1:])
-    table.add_row(['total', f"{totals['trainable']:,}", f"{totals['frozen']:,}",
-                   f'{attached:,} adapter parameters attached'])
-    MMLogger.get_current_instance().info(
-        f'{type(tower).__name__} parameters:\n' + table.get_string())
+    table.add_row([
+        'total', f"{totals['trainable']:,}", f"{totals['frozen']:,}",
+        f'{attached:,} adapter parameters attached'
+    ])
+    MMLogger.get_current_instance().info(f'{type(tower).__name__} parameters:\n' +
+                                         table.get_string())

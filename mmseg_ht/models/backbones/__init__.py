@@ -4,5 +4,7 @@ from .external_backbone import ExternalBackbone
 from .pretrained import PretrainedMismatchError
 from .towers import build_image_tower, resolve_model_config
 
-__all__ = ['CLIPViT', 'ExternalBackbone', 'PretrainedMismatchError', 'build_image_tower',
-           'resolve_model_config']
+__all__ = [
+    'CLIPViT', 'ExternalBackbone', 'PretrainedMismatchError', 'build_image_tower',
+    'resolve_model_config'
+]

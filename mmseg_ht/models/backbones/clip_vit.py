@@ -11,9 +11,9 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-from torch.utils.checkpoint import checkpoint
 from mmengine.logging import MMLogger
 from mmseg.registry import MODELS
+from torch.utils.checkpoint import checkpoint
 
 from mmseg_ht.compat.torch_versions import attention_guard
 from mmseg_ht.models.adapters import AdaptedTower, log_parameter_report
@@ -79,9 +79,12 @@ class CLIPViT(AdaptedTower):
         self.out_pooled = out_pooled
         self.with_cp = with_cp
         self.num_blocks_run = num_blocks if out_pooled else max(self.out_indices) + 1
-        self.attach_adapters(adapter, dict(
-            dim=self.family.width(self.tower), grid_size=self.family.grid_size(self.tower),
-            num_prefix_tokens=self.family.num_prefix_tokens(self.tower)))
+        self.attach_adapters(
+            adapter,
+            dict(
+                dim=self.family.width(self.tower),
+                grid_size=self.family.grid_size(self.tower),
+                num_prefix_tokens=self.family.num_prefix_tokens(self.tower)))
         if adapter_checkpoint:
             self.load_adapters(adapter_checkpoint)
 
@@ -98,10 +101,11 @@ class CLIPViT(AdaptedTower):
             load_pretrained_image_tower(self.tower, pretrained, self.arch_name)
             MMLogger.get_current_instance().info(f'CLIPViT: loaded {pretrained}')
         else:
-            warn_random_init('CLIPViT', 'model.backbone.pretrained', 'the image tower',
-                             'Results will be meaningless for anything but smoke tests.',
-                             'Set pretrained to a local CLIP weights file (see README, '
-                             '"Pretrained weights").')
+            warn_random_init(
+                'CLIPViT', 'model.backbone.pretrained', 'the image tower',
+                'Results will be meaningless for anything but smoke tests.',
+                'Set pretrained to a local CLIP weights file (see README, '
+                '"Pretrained weights").')
 
     @staticmethod
     def _check_out_indices(out_indices: Sequence[int], num_blocks: int) -> Tuple[int, ...]:
@@ -132,8 +136,10 @@ class CLIPViT(AdaptedTower):
 
     def _run_block(self, block: nn.Module, tokens: torch.Tensor) -> torch.Tensor:
         """One tower block; checkpointed (``with_cp``) when it records an autograd graph."""
-        records_graph = torch.is_grad_enabled() and (
-            tokens.requires_grad or any(p.requires_grad for p in block.parameters()))
+        records_graph = torch.is_grad_enabled() and (tokens.requires_grad
+                                                     or any(p.requires_grad
+                                                            for p in block.parameters()))
+
         def run(x: torch.Tensor) -> torch.Tensor:
             with attention_guard(x):  # torch 2.1: no CPU bf16 flash-attention backward
                 return block(x)
@@ -160,5 +166,5 @@ class CLIPViT(AdaptedTower):
                 taken[index] = self.tokens_to_map(tokens)
         result = tuple(taken[i] for i in self.out_indices)
         if self.out_pooled:
-            result += (self.family.pool(self.tower, tokens),)
+            result += (self.family.pool(self.tower, tokens), )
         return result

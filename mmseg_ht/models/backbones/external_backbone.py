@@ -69,8 +69,8 @@ class ExternalBackbone(BaseModule):
             warn_random_init(
                 f'ExternalBackbone ({self.inner_type})', 'model.backbone.pretrained',
                 'the backbone' + (' (frozen)' if frozen else ''),
-                'Results will be meaningless for anything but smoke tests.' if frozen
-                else 'It trains from scratch (no ImageNet initialisation).',
+                'Results will be meaningless for anything but smoke tests.'
+                if frozen else 'It trains from scratch (no ImageNet initialisation).',
                 'Set pretrained to a local weights file (see README, "Pretrained weights").')
         if frozen:
             self.module.requires_grad_(False)
@@ -81,7 +81,9 @@ class ExternalBackbone(BaseModule):
             f'{counts["frozen"]:,} frozen parameters')
 
     # ---------------------------------------------------------------- weights
-    def load_pretrained(self, path: Union[str, Path], prefix: Optional[str] = None,
+    def load_pretrained(self,
+                        path: Union[str, Path],
+                        prefix: Optional[str] = None,
                         ignore_keys: Sequence[str] = ()) -> None:
         """Load ``path`` into the inner module (strict); errors name the file and keys."""
         weights = load_state_dict_safely(path)
@@ -98,20 +100,22 @@ class ExternalBackbone(BaseModule):
         expected = self.module.state_dict()
         common = [k for k in weights if k in expected]
         # Keys first (shapes compared below, after the inner module's load hooks).
-        check_fits(expected, {k: expected.get(k, v) for k, v in weights.items()},
-                   PretrainedMismatchError,
-                   f'{path}: weights do not match the backbone {self.inner_type}',
+        check_fits(expected, {
+            k: expected.get(k, v)
+            for k, v in weights.items()
+        }, PretrainedMismatchError, f'{path}: weights do not match the backbone {self.inner_type}',
                    'Check model.backbone (arch, prefix, ignore_keys).')
         try:
             # Shapes: the inner module's load hooks may adapt some (mmpretrain's
             # ViT resizes a position embedding of another image size).
             self.module.load_state_dict(weights, strict=True)
         except RuntimeError as err:
-            shapes = describe_mismatch({k: expected[k] for k in common},
-                                       {k: weights[k] for k in common})
+            shapes = describe_mismatch({k: expected[k]
+                                        for k in common}, {k: weights[k]
+                                                           for k in common})
             raise PretrainedMismatchError(
-                f'{path}: weights do not fit the backbone {self.inner_type}: '
-                + ('; '.join(shapes) or str(err)) + '. Check model.backbone.') from err
+                f'{path}: weights do not fit the backbone {self.inner_type}: ' +
+                ('; '.join(shapes) or str(err)) + '. Check model.backbone.') from err
         MMLogger.get_current_instance().info(
             f'ExternalBackbone ({self.inner_type}): loaded {len(weights)} tensors from {path}')
 
@@ -133,7 +137,7 @@ class ExternalBackbone(BaseModule):
         """The inner module's outputs as a tuple."""
         outputs = self.module(inputs)
         if isinstance(outputs, torch.Tensor):
-            return (outputs,)
+            return (outputs, )
         return tuple(outputs)
 
 

@@ -25,16 +25,19 @@ class PretrainedMismatchError(ValueError):
 def select_image_tower_weights(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """Keep the image-tower part of a full CLIP state dict, prefix removed."""
     if any(k.startswith(VISUAL_PREFIX) for k in state_dict):
-        return {k[len(VISUAL_PREFIX):]: v for k, v in state_dict.items()
-                if k.startswith(VISUAL_PREFIX)}
+        return {
+            k[len(VISUAL_PREFIX):]: v
+            for k, v in state_dict.items() if k.startswith(VISUAL_PREFIX)
+        }
     return dict(state_dict)
 
 
 def load_pretrained_image_tower(tower: nn.Module, path: Union[str, Path], arch_name: str) -> None:
     """Load ``path`` into ``tower`` (strict); errors name the file and keys."""
     weights = select_image_tower_weights(load_state_dict_safely(path))
-    check_fits(tower.state_dict(), weights, PretrainedMismatchError,
-               f'{path}: weights do not match the image tower of arch={arch_name}',
-               'Check model.backbone.arch (e.g. "ViT-B-16-quickgelu" for OpenAI CLIP/MetaCLIP/'
-               'UniMedCLIP, "BiomedCLIP-PubMedBERT_256-vit_base_patch16_224" for BiomedCLIP).')
+    check_fits(
+        tower.state_dict(), weights, PretrainedMismatchError,
+        f'{path}: weights do not match the image tower of arch={arch_name}',
+        'Check model.backbone.arch (e.g. "ViT-B-16-quickgelu" for OpenAI CLIP/MetaCLIP/'
+        'UniMedCLIP, "BiomedCLIP-PubMedBERT_256-vit_base_patch16_224" for BiomedCLIP).')
     tower.load_state_dict(weights, strict=True)

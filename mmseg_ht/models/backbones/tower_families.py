@@ -66,9 +66,8 @@ class OpenCLIPViTFamily(TowerFamily):
     @staticmethod
     def blocks(tower: nn.Module) -> nn.ModuleList:
         if not getattr(tower.transformer, 'batch_first', True):
-            raise NotImplementedError(
-                'sequence-first open_clip transformers are not supported; '
-                'use open_clip >= 3 (batch_first=True).')
+            raise NotImplementedError('sequence-first open_clip transformers are not supported; '
+                                      'use open_clip >= 3 (batch_first=True).')
         return tower.transformer.resblocks
 
     @staticmethod
@@ -143,6 +142,5 @@ def family_of(tower: nn.Module) -> Type[TowerFamily]:
     for family in FAMILIES:
         if family.matches(tower):
             return family
-    raise TypeError(
-        f'{type(tower).__name__} is not a supported image tower: CLIPViT runs '
-        'open_clip VisionTransformer towers and timm ViT trunks (TimmModel).')
+    raise TypeError(f'{type(tower).__name__} is not a supported image tower: CLIPViT runs '
+                    'open_clip VisionTransformer towers and timm ViT trunks (TimmModel).')

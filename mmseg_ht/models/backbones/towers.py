@@ -32,18 +32,16 @@ def resolve_model_config(arch: ArchSpec) -> Dict:
     """Return open_clip's model config (a dict) for ``arch``."""
     if isinstance(arch, dict):
         if 'vision_cfg' not in arch or 'embed_dim' not in arch:
-            raise ValueError(
-                'an arch dict needs "embed_dim" and "vision_cfg" (open_clip '
-                f'model-config format); got keys {sorted(arch)}')
+            raise ValueError('an arch dict needs "embed_dim" and "vision_cfg" (open_clip '
+                             f'model-config format); got keys {sorted(arch)}')
         return copy.deepcopy(arch)
     _register_bundled_configs()
     config = open_clip.get_model_config(arch)
     if config is None:
         known = ', '.join(n for n in open_clip.list_models() if 'B-16' in n)
-        raise ValueError(
-            f'unknown open_clip architecture {arch!r}. ViT-B/16 names include: '
-            f'{known}. Use "ViT-B-16-quickgelu" for OpenAI CLIP, MetaCLIP and '
-            'UniMedCLIP weights.')
+        raise ValueError(f'unknown open_clip architecture {arch!r}. ViT-B/16 names include: '
+                         f'{known}. Use "ViT-B-16-quickgelu" for OpenAI CLIP, MetaCLIP and '
+                         'UniMedCLIP weights.')
     return config
 
 

@@ -34,6 +34,7 @@ from mmseg.registry import MODELS
 from mmseg_ht.models.text_encoder import OpenCLIPTextEncoder
 from mmseg_ht.utils import warn_random_init
 
+
 def encode_prompt_ensemble(text_encoder: Dict, prompts: Sequence[str]) -> torch.Tensor:
     """Mean of the L2-normalised text embeddings of ``prompts`` (E,), via a temporary text tower."""
     if isinstance(prompts, str) or not prompts:
@@ -42,12 +43,14 @@ def encode_prompt_ensemble(text_encoder: Dict, prompts: Sequence[str]) -> torch.
     cfg.pop('type', None)
     if not cfg.get('pretrained'):
         warn_random_init(
-            'CLIPSegHead', 'model.decode_head.text_encoder.pretrained',
+            'CLIPSegHead',
+            'model.decode_head.text_encoder.pretrained',
             'the text tower that gives the text condition',
             'Results are meaningless for anything but smoke tests.',
             'Set it to the same local CLIP weights file as model.backbone.pretrained. (Testing a '
             'trained checkpoint is fine: the condition it was trained with is saved in it and '
-            'replaces this one.)', stacklevel=3)
+            'replaces this one.)',
+            stacklevel=3)
     encoder = OpenCLIPTextEncoder(**cfg).eval()
     return encoder.encode_prompts(list(prompts)).mean(dim=0)
 
@@ -80,12 +83,16 @@ class CLIPSegHead(BaseDecodeHead):
                  dim_feedforward: int = 2048,
                  upsample_kernels: Sequence[int] = (4, 4),
                  text_encoder: Optional[Dict] = None,
-                 prompts: Sequence[str] = ('a lesion in an ultrasound image',),
+                 prompts: Sequence[str] = ('a lesion in an ultrasound image', ),
                  dropout_ratio: float = 0.0,
                  **kwargs) -> None:
-        super().__init__(in_channels=list(in_channels), channels=channels,
-                         in_index=list(in_index), input_transform='multiple_select',
-                         dropout_ratio=dropout_ratio, **kwargs)
+        super().__init__(
+            in_channels=list(in_channels),
+            channels=channels,
+            in_index=list(in_index),
+            input_transform='multiple_select',
+            dropout_ratio=dropout_ratio,
+            **kwargs)
         self.prompts = list(prompts)
         condition = encode_prompt_ensemble(text_encoder or {}, self.prompts)
         self.register_buffer('text_condition', condition)  # saved in checkpoints
@@ -95,15 +102,15 @@ class CLIPSegHead(BaseDecodeHead):
         self.film_mul = nn.Linear(cond_dim, reduce_dim)
         self.film_add = nn.Linear(cond_dim, reduce_dim)
         self.blocks = nn.ModuleList(
-            nn.TransformerEncoderLayer(d_model=reduce_dim, nhead=num_heads,
-                                       dim_feedforward=dim_feedforward, batch_first=True)
-            for _ in in_channels)
+            nn.TransformerEncoderLayer(
+                d_model=reduce_dim,
+                nhead=num_heads,
+                dim_feedforward=dim_feedforward,
+                batch_first=True) for _ in in_channels)
         k1, k2 = (int(k) for k in upsample_kernels)
         self.trans_conv = nn.Sequential(
-            nn.Conv2d(reduce_dim, reduce_dim, kernel_size=3, padding=1),
-            nn.ReLU(),
-            nn.ConvTranspose2d(reduce_dim, reduce_dim // 2, kernel_size=k1, stride=k1),
-            nn.ReLU(),
+            nn.Conv2d(reduce_dim, reduce_dim, kernel_size=3, padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(reduce_dim, reduce_dim // 2, kernel_size=k1, stride=k1), nn.ReLU(),
             nn.ConvTranspose2d(reduce_dim // 2, channels, kernel_size=k2, stride=k2))
         MMLogger.get_current_instance().info(
             f'CLIPSegHead: condition = mean of {len(self.prompts)} prompt embedding(s) '
@@ -119,8 +126,9 @@ class CLIPSegHead(BaseDecodeHead):
             tokens = reduce(x.flatten(2).transpose(1, 2))  # (B, h*w, reduce_dim)
             activation = tokens if activation is None else tokens + activation
             if level == 0:
-                activation = (self.film_mul(cond).unsqueeze(1) * activation
-                              + self.film_add(cond).unsqueeze(1))
+                activation = (
+                    self.film_mul(cond).unsqueeze(1) * activation +
+                    self.film_add(cond).unsqueeze(1))
             activation = block(activation)
         fmap = activation.transpose(1, 2).reshape(batch, -1, height, width)
         return self.cls_seg(self.trans_conv(fmap))

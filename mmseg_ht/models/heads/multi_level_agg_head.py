@@ -28,12 +28,19 @@ class MultiLevelAggHead(BaseDecodeHead):
         ``dropout_ratio`` defaults to 0 (the paper uses none before the classifier).
     """
 
-    def __init__(self, in_channels: Sequence[int] = (768, 768, 768), channels: int = 512,
-                 in_index: Sequence[int] = (0, 1, 2), dropout_ratio: float = 0.0,
+    def __init__(self,
+                 in_channels: Sequence[int] = (768, 768, 768),
+                 channels: int = 512,
+                 in_index: Sequence[int] = (0, 1, 2),
+                 dropout_ratio: float = 0.0,
                  **kwargs) -> None:
-        super().__init__(in_channels=list(in_channels), channels=channels,
-                         in_index=list(in_index), input_transform='multiple_select',
-                         dropout_ratio=dropout_ratio, **kwargs)
+        super().__init__(
+            in_channels=list(in_channels),
+            channels=channels,
+            in_index=list(in_index),
+            input_transform='multiple_select',
+            dropout_ratio=dropout_ratio,
+            **kwargs)
         self.fusion = MultiLevelFusion(self.in_channels, channels)
 
     def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:

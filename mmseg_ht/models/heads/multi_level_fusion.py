@@ -14,11 +14,8 @@ class LevelProjection(nn.Sequential):
 
     def __init__(self, in_channels: int, channels: int) -> None:
         super().__init__(
-            nn.Linear(in_channels, channels),
-            nn.LayerNorm(channels),
-            nn.Linear(channels, channels),
-            nn.GELU(),
-            nn.Linear(channels, channels))
+            nn.Linear(in_channels, channels), nn.LayerNorm(channels), nn.Linear(channels, channels),
+            nn.GELU(), nn.Linear(channels, channels))
 
 
 class MultiLevelFusion(nn.Module):

@@ -23,8 +23,12 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 
 
-def dice_ce_loss(logits: torch.Tensor, labels: torch.Tensor, ignore_index: int = 255,
-                 smooth_nr: float = 1e-8, smooth_dr: float = 1e-8, lambda_dice: float = 1.0,
+def dice_ce_loss(logits: torch.Tensor,
+                 labels: torch.Tensor,
+                 ignore_index: int = 255,
+                 smooth_nr: float = 1e-8,
+                 smooth_dr: float = 1e-8,
+                 lambda_dice: float = 1.0,
                  lambda_ce: float = 1.0) -> torch.Tensor:
     """MONAI-style Dice + CE of ``logits`` (B, C, H, W) against integer ``labels`` (B, H, W).
 
@@ -42,8 +46,9 @@ def dice_ce_loss(logits: torch.Tensor, labels: torch.Tensor, ignore_index: int =
     safe_labels = torch.where(valid, labels, torch.zeros_like(labels))
     if (safe_labels >= num_classes).any() or (safe_labels < 0).any():
         bad = torch.unique(labels[valid & ((labels >= num_classes) | (labels < 0))])
-        raise ValueError(f'DiceCELoss: label values {bad.tolist()} are outside 0..{num_classes - 1} '
-                         f'(and are not ignore_index={ignore_index})')
+        raise ValueError(
+            f'DiceCELoss: label values {bad.tolist()} are outside 0..{num_classes - 1} '
+            f'(and are not ignore_index={ignore_index})')
     logits = logits.float()  # the sums of squares need float32 under autocast
     weight = valid.unsqueeze(1).to(logits.dtype)  # (B, 1, H, W)
     probs = logits.softmax(dim=1) * weight
@@ -58,7 +63,8 @@ def dice_ce_loss(logits: torch.Tensor, labels: torch.Tensor, ignore_index: int =
 
 @MODELS.register_module()
 class DiceCELoss(nn.Module):
-    """mmseg loss module computing ``dice_ce_loss`` (MONAI ``DiceCELoss`` with the paper's settings).
+    """mmseg loss module computing ``dice_ce_loss`` (MONAI ``DiceCELoss`` with the paper's
+    settings).
 
     Args:
         smooth_nr / smooth_dr: Dice smoothing (MONAI's arguments; the paper's 1e-8).
@@ -67,8 +73,12 @@ class DiceCELoss(nn.Module):
         loss_name: key in the loss dict; must start with ``loss_`` for mmseg to back-propagate it.
     """
 
-    def __init__(self, smooth_nr: float = 1e-8, smooth_dr: float = 1e-8, lambda_dice: float = 1.0,
-                 lambda_ce: float = 1.0, loss_weight: float = 1.0,
+    def __init__(self,
+                 smooth_nr: float = 1e-8,
+                 smooth_dr: float = 1e-8,
+                 lambda_dice: float = 1.0,
+                 lambda_ce: float = 1.0,
+                 loss_weight: float = 1.0,
                  loss_name: str = 'loss_dice_ce') -> None:
         super().__init__()
         if not loss_name.startswith('loss_'):
@@ -79,16 +89,24 @@ class DiceCELoss(nn.Module):
         self.loss_weight = loss_weight
         self._loss_name = loss_name
 
-    def forward(self, pred: torch.Tensor, target: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, ignore_index: int = 255,
+    def forward(self,
+                pred: torch.Tensor,
+                target: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                ignore_index: int = 255,
                 **kwargs) -> torch.Tensor:
         """Loss of class logits ``pred`` (B, C, H, W) against labels ``target`` (B, H, W)."""
         if weight is not None:
             raise ValueError('DiceCELoss does not support per-pixel weights (seg_weight); '
                              'use CrossEntropyLoss for weighted training')
         return self.loss_weight * dice_ce_loss(
-            pred, target, ignore_index=ignore_index, smooth_nr=self.smooth_nr,
-            smooth_dr=self.smooth_dr, lambda_dice=self.lambda_dice, lambda_ce=self.lambda_ce)
+            pred,
+            target,
+            ignore_index=ignore_index,
+            smooth_nr=self.smooth_nr,
+            smooth_dr=self.smooth_dr,
+            lambda_dice=self.lambda_dice,
+            lambda_ce=self.lambda_ce)
 
     @property
     def loss_name(self) -> str:

@@ -29,16 +29,14 @@ val_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(data_prefix=dict(img_path='img_dir/val'), pipeline=test_pipeline,
-                 test_mode=True),
+    dataset=dict(data_prefix=dict(img_path='img_dir/val'), pipeline=test_pipeline, test_mode=True),
 )
 test_dataloader = dict(
     batch_size=8,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(data_prefix=dict(img_path='img_dir/test'), pipeline=test_pipeline,
-                 test_mode=True),
+    dataset=dict(data_prefix=dict(img_path='img_dir/test'), pipeline=test_pipeline, test_mode=True),
 )
 # Accuracy, precision, recall, F1 (positive class: malignant) and ROC AUC, in percent.
 val_evaluator = dict(type='BinaryClsMetric', positive_class='malignant')

@@ -5,8 +5,13 @@
 model = dict(
     type='CoOpClassifier',
     data_preprocessor=dict(type='ClsDataPreprocessor', mean=None, std=None, to_rgb=True),
-    backbone=dict(type='CLIPViT', arch='ViT-B-16-quickgelu', pretrained=None,
-                  out_indices=(3, 6, 9), adapter=dict(), adapter_checkpoint=None),
+    backbone=dict(
+        type='CLIPViT',
+        arch='ViT-B-16-quickgelu',
+        pretrained=None,
+        out_indices=(3, 6, 9),
+        adapter=dict(),
+        adapter_checkpoint=None),
     text_encoder=dict(arch='ViT-B-16-quickgelu', pretrained=None, adapter=None),
     classes=('benign', 'malignant'),
     n_ctx=16,

@@ -5,8 +5,8 @@
 # preprocessor only converts BGR -> RGB.
 model = dict(
     type='ImageClassifier',
-    data_preprocessor=dict(type='ClsDataPreprocessor', mean=None, std=None, to_rgb=True,
-                           num_classes=2),
+    data_preprocessor=dict(
+        type='ClsDataPreprocessor', mean=None, std=None, to_rgb=True, num_classes=2),
     backbone=dict(
         type='CLIPViT',  # registered in mmpretrain by mmseg_ht (same class as mmseg's)
         arch='ViT-B-16-quickgelu',

@@ -5,8 +5,13 @@
 model = dict(
     type='PromptEnsembleClassifier',
     data_preprocessor=dict(type='ClsDataPreprocessor', mean=None, std=None, to_rgb=True),
-    backbone=dict(type='CLIPViT', arch='ViT-B-16-quickgelu', pretrained=None,
-                  out_indices=(3, 6, 9), adapter=dict(), adapter_checkpoint=None),
+    backbone=dict(
+        type='CLIPViT',
+        arch='ViT-B-16-quickgelu',
+        pretrained=None,
+        out_indices=(3, 6, 9),
+        adapter=dict(),
+        adapter_checkpoint=None),
     text_encoder=dict(arch='ViT-B-16-quickgelu', pretrained=None),
     prompts='breast',  # mmseg_ht/prompts/<name>.json, or the path of your own file
     classes=('benign', 'malignant'),

@@ -12,13 +12,16 @@ method_name = 'ResNet-18'  # label in result tables
 backbone_name = '-'
 model = dict(
     type='ImageClassifier',
-    data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=2,
-                           mean=[123.675, 116.28, 103.53],  # ImageNet mean/std (RGB, 0-255)
-                           std=[58.395, 57.12, 57.375], to_rgb=True),
+    data_preprocessor=dict(
+        type='ClsDataPreprocessor',
+        num_classes=2,
+        mean=[123.675, 116.28, 103.53],  # ImageNet mean/std (RGB, 0-255)
+        std=[58.395, 57.12, 57.375],
+        to_rgb=True),
     backbone=dict(
         type='ExternalBackbone',
-        backbone=dict(type='mmpretrain.ResNet', depth=18, num_stages=4, out_indices=(3,),
-                      style='pytorch'),
+        backbone=dict(
+            type='mmpretrain.ResNet', depth=18, num_stages=4, out_indices=(3, ), style='pytorch'),
         pretrained=None,  # --cfg-options model.backbone.pretrained=/path/to/weights
         prefix='backbone.',
         frozen=False,
@@ -28,7 +31,7 @@ model = dict(
         type='LinearClsHead',
         num_classes=2,
         in_channels=512,
-        topk=(1,),
+        topk=(1, ),
         # gamma 2, alpha 0.5: as the CLIP classifier (configs/_base_/cls/models/clip_vit_cls.py).
         loss=dict(type='FocalLoss', gamma=2.0, alpha=0.5, loss_weight=1.0),
     ),

@@ -2,8 +2,8 @@
 # batch 32 (= 200 epochs of the 16-shot, two-class set). Keep the best checkpoint by F1.
 _base_ = ['../../schedules/adamw_cosine.py']
 max_iters = 200
-optim_wrapper = dict(optimizer=dict(_delete_=True, type='SGD', lr=0.002, momentum=0.9,
-                                    weight_decay=5e-4))
+optim_wrapper = dict(
+    optimizer=dict(_delete_=True, type='SGD', lr=0.002, momentum=0.9, weight_decay=5e-4))
 train_cfg = dict(max_iters=max_iters, val_interval=50)
 param_scheduler = dict(T_max=max_iters, end=max_iters)
 default_hooks = dict(
