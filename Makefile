@@ -13,6 +13,7 @@ QUIET_PIP := { grep -v '^WARNING: Location' || true; }
 
 # The requirements both legs install (the legacy leg under its own torch/numpy pins).
 REQUIREMENTS := requirements/runtime.txt requirements/medical.txt requirements/mmcv_lite.txt \
+    requirements/lint.txt \
     requirements/tests.txt
 
 $(STAMP): requirements/torch.txt $(REQUIREMENTS) setup.py
