@@ -3,7 +3,7 @@
     python tools/tta.py CONFIG CHECKPOINT TARGET_DATA --out NEW_CKPT
         (--source-data SOURCE_DATA | --source-stats FILE | --align-weight 0)
         [--steps 20] [--lr 3e-4] [--batch-size 8] [--adapt-split test] [--align-weight 1]
-        [--flip-weight 1] [--entropy-weight 0] [--band 2] [--no-norms] [--no-adapters]
+        [--flip-weight 1] [--entropy-weight 0] [--band 3] [--no-norms] [--no-adapters]
         [--work-dir DIR] [--cfg-options key=value ...]
 
 CONFIG/CHECKPOINT are a segmentation or classification config and its trained
@@ -15,8 +15,9 @@ The objective: the per-channel mean/variance of the backbone's feature maps on
 the target batches are pulled to those of the source images (SOURCE_DATA's
 train split, images only; written to WORK_DIR/source_statistics.safetensors,
 reusable with --source-stats), plus flip consistency and, if weighted, entropy.
-Adaptation stops, restoring the last good weights, when a class share falls
-below 1/band of the unadapted model's (the collapse safeguard).
+Adaptation stops and the source weights are restored when a class share falls
+below 1/band of the lower of the unadapted model's on the target and the source
+model's on the source images, or the feature gap grows band-fold (the safeguard).
 NEW_CKPT is a full checkpoint for tools/test.py; WORK_DIR/tta_results.json
 holds both metric sets and the adaptation report. Settings come from the
 config's ``tta`` dict (configs/tta/*.py), overridden by the flags.
@@ -46,7 +47,7 @@ MASK_LOADERS = ('LoadBinaryMask', 'LoadAnnotations')
 # consistency lift Dice under gain, speckle and attenuation shifts; entropy shrinks the
 # rare foreground, so it is off unless weighted.
 DEFAULTS = dict(steps=20, lr=3e-4, batch_size=8, adapt_split='test', align_weight=1.0,
-                flip_weight=1.0, entropy_weight=0.0, band=2.0)
+                flip_weight=1.0, entropy_weight=0.0, band=3.0)
 STATISTICS_FILE = 'source_statistics.safetensors'
 
 
@@ -73,8 +74,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--entropy-weight', type=float, help='prediction-entropy weight '
                         '(default 0: it shrinks a rare foreground class)')
     parser.add_argument('--band', type=float,
-                        help='collapse safeguard: no class share may fall below ref/band '
-                             '(default 2)')
+                        help='safeguard: no class share may fall below ref/band, the feature '
+                             'gap may not grow band-fold (default 3)')
     parser.add_argument('--no-norms', action='store_true', help='do not adapt normalisation layers')
     parser.add_argument('--no-adapters', action='store_true', help='do not adapt the adapters')
     parser.add_argument('--work-dir', help='where logs and tta_results.json go')
@@ -170,7 +171,8 @@ def main() -> None:
     adapter = TestTimeAdapter(steps=settings['steps'], lr=settings['lr'],
                               align_weight=settings['align_weight'],
                               flip_weight=settings['flip_weight'],
-                              entropy_weight=settings['entropy_weight'], band=settings['band'],
+                              entropy_weight=settings['entropy_weight'],
+                              band=settings['band'],
                               adapters=not args.no_adapters, norms=not args.no_norms)
     report = adapter.adapt(runner.model, loader, stats).as_dict()
     after = {k: float(v) for k, v in runner.test().items()}
@@ -188,7 +190,7 @@ def main() -> None:
         json.dump(record, handle, indent=2)
     for key in before:
         print(f'{key:>16}: before {before[key]:8.3f}   after {after[key]:8.3f}')
-    status = (f'stopped by the collapse safeguard: {report["reason"]}'
+    status = (f'stopped by the safeguard, source weights restored: {report["reason"]}'
               if report['stopped_by_guard'] else 'no collapse')
     gap = ('' if report['feature_gap_before'] is None else
            f'feature gap to the source {report["feature_gap_before"]:.3f} -> '

@@ -3,8 +3,8 @@
 ``TestTimeAdapter`` aligns the per-channel statistics of the backbone's feature maps on the
 target images with those measured on the source images (``SourceStatistics``), plus a
 horizontal-flip consistency term (and, optionally, prediction entropy), updating only
-adapter and normalisation parameters, and stops (restoring the last good weights) when a
-``CollapseGuard`` sees a class vanish from the predictions.
+adapter and normalisation parameters, and stops (restoring the source weights) when a
+``CollapseGuard`` sees a class vanish from the predictions or the features drift away.
 ``tools/tta.py`` runs it on a checkpoint and tests before and after.
 """
 from .adapter import TestTimeAdapter, TTAReport

@@ -2,11 +2,11 @@
 consistency, optionally entropy).
 
 The model stays in eval mode (no dropout; there are no running statistics to re-estimate in
-a LayerNorm network, hence the source feature statistics). Before every step the adapted
-parameters are copied; after it the guard checks the class shares on a fixed set of
-monitored target batches (and, with alignment, that the feature gap to the source has not
-grown past ``band`` times its start), and on a collapse or divergence the copy is restored
-and adaptation stops.
+a LayerNorm network, hence the source feature statistics). After every step the guard
+checks the class shares on a fixed set of monitored target batches (and, with alignment,
+that the feature gap to the source has not grown past ``band`` times its start); on a
+collapse or divergence the source weights are restored (an adaptation that collapsed is
+abandoned, not kept half-way, as SAR's model recovery does) and adaptation stops.
 """
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -59,8 +59,8 @@ class TestTimeAdapter:
     """
 
     def __init__(self, steps: int = 20, lr: float = 3e-4, align_weight: float = 1.0,
-                 flip_weight: float = 1.0, entropy_weight: float = 0.0, band: float = 2.0,
-                 monitor_batches: int = 2, adapters: bool = True, norms: bool = True) -> None:
+                 flip_weight: float = 1.0, entropy_weight: float = 0.0, band: float = 3.0,
+                 monitor_batches: int = 4, adapters: bool = True, norms: bool = True) -> None:
         if steps < 1 or lr <= 0 or monitor_batches < 1:
             raise ValueError('TTA needs steps >= 1, lr > 0 and monitor_batches >= 1')
         weights = dict(align_weight=align_weight, flip_weight=flip_weight,
@@ -116,6 +116,7 @@ class TestTimeAdapter:
         requires_grad = {n: p.requires_grad for n, p in model.named_parameters()}
         params = select_tta_parameters(model, **self.groups)
         optimizer = torch.optim.AdamW(params.values(), lr=self.lr, weight_decay=0.0)
+        initial = {n: p.detach().clone() for n, p in params.items()}
         preprocess = model.data_preprocessor
         monitor = [preprocess(b, False) for b in islice(loader, self.monitor_batches)]
         if not monitor:
@@ -132,7 +133,6 @@ class TestTimeAdapter:
                                source_shares=None if source is None else source.shares.tolist())
             try:
                 for batch in islice(cycle(loader), self.steps):
-                    saved = {n: p.detach().clone() for n, p in params.items()}
                     with torch.enable_grad():
                         loss = self._loss(model, preprocess(batch, False), features, reference)
                         optimizer.zero_grad()
@@ -147,7 +147,7 @@ class TestTimeAdapter:
                     if reason:
                         with torch.no_grad():
                             for name, param in params.items():
-                                param.copy_(saved[name])
+                                param.copy_(initial[name])
                         report.stopped_by_guard, report.reason = True, reason
                         break
                     report.steps_done += 1

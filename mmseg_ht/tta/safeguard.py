@@ -6,9 +6,10 @@ pixels (segmentation) or of images per class (classification) falling far below 
 unadapted model predicted on the same target images and, when known, what the source model
 predicted on its own images. The guard keeps every share at or above ``reference / band``,
 the reference being the lower of the two: a shift that made the source model put every
-target image into one class must not forbid adaptation from bringing the other class back. Only the fall is bounded: a rare class *growing* is what
-adaptation is for when the shift made the source model miss it (and with two classes the
-majority class growing is the minority falling, which the bound catches). A purely
+target image into one class must not forbid adaptation from bringing the other class
+back. Only the fall is bounded: a rare class *growing* is what adaptation is for when the
+shift made the source model miss it (and with two classes the majority class growing is
+the minority falling, which the bound catches). A purely
 relative bound also sees a 2 % foreground vanish, which an absolute slack would hide.
 """
 from typing import List, Optional
@@ -19,7 +20,7 @@ import torch
 class CollapseGuard:
     """Floor at ``reference / band`` under every class share; ``check`` names a class below it."""
 
-    def __init__(self, band: float = 2.0) -> None:
+    def __init__(self, band: float = 3.0) -> None:
         if band < 1.0:
             raise ValueError(f'collapse band must be >= 1, got {band}')
         self.band = float(band)
