@@ -1,16 +1,16 @@
-"""The unsupervised test-time objective and the prediction statistics the safeguard watches."""
+"""The prediction terms of the test-time objective and the statistics the safeguard watches.
+
+The feature-alignment term lives in ``statistics.py``.
+"""
 from typing import Tuple
 
 import torch
 
 
-def flip_logits(model, inputs: torch.Tensor, data_samples) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Logits of the images and of their mirror images (mirrored back for dense outputs)."""
-    logits = model(inputs, data_samples, mode='tensor')
+def mirrored_logits(model, inputs: torch.Tensor, data_samples) -> torch.Tensor:
+    """Logits of the mirror images (mirrored back for dense outputs, to match the originals)."""
     flipped = model(inputs.flip(-1), data_samples, mode='tensor')
-    if logits.ndim == 4:  # segmentation (B, C, h, w): map the mirror's pixels back
-        flipped = flipped.flip(-1)
-    return logits, flipped
+    return flipped.flip(-1) if flipped.ndim == 4 else flipped  # (B, C, h, w): pixels back
 
 
 def entropy(probabilities: torch.Tensor) -> torch.Tensor:
@@ -20,17 +20,19 @@ def entropy(probabilities: torch.Tensor) -> torch.Tensor:
 
 def tta_loss(logits: torch.Tensor,
              flipped: torch.Tensor,
-             flip_weight: float = 1.0) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Entropy of both views + ``flip_weight`` x squared difference of their probabilities.
+             flip_weight: float = 1.0,
+             entropy_weight: float = 1.0) -> Tuple[torch.Tensor, torch.Tensor]:
+    """``entropy_weight`` x entropy of both views + ``flip_weight`` x squared difference of
+    their probabilities; returns (loss, entropy).
 
-    Returns (loss, entropy): entropy minimisation (Tent) sharpens the
-    predictions; the flip term keeps them equivariant, which entropy alone
-    does not.
+    Entropy minimisation (Tent) sharpens the predictions; the flip term keeps them
+    equivariant, which entropy alone does not. On rare-foreground segmentation entropy
+    minimisation shrinks the foreground (README, "Beyond the paper"), hence its weight.
     """
     p, q = logits.softmax(1), flipped.softmax(1)
     sharpness = 0.5 * (entropy(p) + entropy(q))
     consistency = (p - q).pow(2).sum(1).mean()
-    return sharpness + flip_weight * consistency, sharpness.detach()
+    return entropy_weight * sharpness + flip_weight * consistency, sharpness.detach()
 
 
 def class_shares(logits: torch.Tensor) -> torch.Tensor:
