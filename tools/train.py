@@ -34,12 +34,12 @@ def parse_args() -> argparse.Namespace:
         const='auto',
         help='resume from CHECKPOINT, or from the latest checkpoint in the work dir when '
         'no path is given. mmseg_ht checkpoints are read with the weights-only loader; '
-        'others are refused (README, "Checkpoints and trust").')
+        'others are refused (docs/en/checkpoints.md).')
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
         help='allow a full unpickle of the --resume / load_from checkpoint '
-        '(only for files you trust; README, "Checkpoints and trust")')
+        '(only for files you trust; docs/en/checkpoints.md)')
     parser.add_argument('--amp', action='store_true', help='mixed precision (AmpOptimWrapper)')
     parser.add_argument('--amp-dtype', default='float16', choices=['float16', 'bfloat16'])
     parser.add_argument(

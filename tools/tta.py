@@ -43,7 +43,7 @@ from mmseg_ht.engine.trust import check_checkpoint_file  # noqa: E402
 from mmseg_ht.tta import SourceStatistics, TestTimeAdapter  # noqa: E402
 
 MASK_LOADERS = ('LoadBinaryMask', 'LoadAnnotations')
-# Measured on the shifted phantom (README, "Beyond the paper"): feature alignment + flip
+# Measured on the shifted phantom (docs/en/beyond_paper.md): feature alignment + flip
 # consistency lift Dice under gain, speckle and attenuation shifts; entropy shrinks the
 # rare foreground, so it is off unless weighted.
 DEFAULTS = dict(

@@ -42,7 +42,7 @@ class _MissingCompiledOp:
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
         raise ModuleNotFoundError(
             f'mmcv.ops.{self.name} needs the compiled mmcv extension, but only '
-            'mmcv-lite is installed. Install full mmcv (see README, "Install") '
+            'mmcv-lite is installed. Install full mmcv (see docs/en/install.md) '
             'to use this operator.')
 
     __call__ = _fail

@@ -1,6 +1,6 @@
 """The torch releases mmseg_ht supports, and a work-around one of them needs.
 
-Tested stacks (README, "Supported stacks"): torch 2.14.1 and torch 2.1.2.
+Tested stacks (docs/en/install.md, "Supported stacks"): torch 2.14.1 and torch 2.1.2.
 Older torch fails at import with a clear message (``torch.load`` lacks the
 ``mmap``/``weights_only`` handling the safe loaders rely on; never tested).
 
@@ -30,10 +30,9 @@ def torch_version() -> Tuple[int, int]:
 def check_torch_version() -> None:
     """ImportError naming the installed and the required torch when it is too old."""
     if torch_version() < MINIMUM_TORCH:
-        raise ImportError(
-            f'mmseg_ht needs torch >= {".".join(map(str, MINIMUM_TORCH))}, found '
-            f'{torch.__version__}. Install a supported stack (README, "Supported stacks"), '
-            'e.g. pip install torch==2.1.2 torchvision==0.16.2.')
+        raise ImportError(f'mmseg_ht needs torch >= {".".join(map(str, MINIMUM_TORCH))}, found '
+                          f'{torch.__version__}. Install a supported stack (docs/en/install.md, '
+                          '"Supported stacks"), e.g. pip install torch==2.1.2 torchvision==0.16.2.')
 
 
 def _bf16_on_cpu(tokens: torch.Tensor) -> bool:

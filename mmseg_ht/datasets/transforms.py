@@ -214,7 +214,7 @@ class LoadBinaryMask(LoadAnnotations):
                     '(foreground). Convert the masks (the converters in '
                     'tools/dataset_converters do, e.g. folder.py; or save (mask > 0) as uint8), '
                     "or set binarize=True on the config's LoadBinaryMask to binarise on "
-                    'loading (README, "Troubleshooting").',
+                    'loading (docs/en/troubleshooting.md).',
                     path=path,
                     problem=problem)
             from .converters.masks import binarise_mask

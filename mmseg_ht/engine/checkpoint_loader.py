@@ -27,7 +27,7 @@ from .trust import is_trusted
 CHECKPOINT_REMEDY = (
     'Checkpoints written by mmseg_ht runs never need that (WeightsOnlyCheckpointHook). If you '
     'trust this file (you or a colleague wrote it with another mmengine tool), pass '
-    '--trust-checkpoint (README, "Checkpoints and trust").')
+    '--trust-checkpoint (docs/en/checkpoints.md).')
 # mmengine 0.10.7's remote schemes (mmengine/runner/checkpoint.py) and mmpretrain's.
 REMOTE_PREFIXES = ('http://', 'https://', 'pavi://', r'(\S+\:)?s3://', r'(\S+\:)?petrel://',
                    'modelzoo://', 'torchvision://', 'open-mmlab://', 'openmmlab://', 'mmcls://')

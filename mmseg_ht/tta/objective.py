@@ -27,7 +27,7 @@ def tta_loss(logits: torch.Tensor,
 
     Entropy minimisation (Tent) sharpens the predictions; the flip term keeps them
     equivariant, which entropy alone does not. On rare-foreground segmentation entropy
-    minimisation shrinks the foreground (README, "Beyond the paper"), hence its weight.
+    minimisation shrinks the foreground (docs/en/beyond_paper.md), hence its weight.
     """
     p, q = logits.softmax(1), flipped.softmax(1)
     sharpness = 0.5 * (entropy(p) + entropy(q))

@@ -139,8 +139,11 @@ class SourceStatistics:
         with safe_open(str(path), framework='pt') as handle:
             keys = set(handle.keys())
             count = len([k for k in keys if k.startswith('mean.')])
-            if not count or keys != {'shares'} | {f'{kind}.{i}' for kind in ('mean', 'var')
-                                                  for i in range(count)}:
+            if not count or keys != {'shares'} | {
+                    f'{kind}.{i}'
+                    for kind in ('mean', 'var')
+                    for i in range(count)
+            }:
                 raise ValueError(f'{path}: not a source statistics file (expected mean.<i>, '
                                  'var.<i> and shares tensors, as tools/tta.py writes)')
             moments = [(handle.get_tensor(f'mean.{i}'), handle.get_tensor(f'var.{i}'))

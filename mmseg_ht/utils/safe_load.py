@@ -138,7 +138,7 @@ def load_state_dict_safely(path: PathLike) -> Dict[str, torch.Tensor]:
             WeightsFormatError, '')
     return read_torch_state_dict(
         path, 'Convert it to a plain state dict or safetensors on a '
-        'machine you trust (see README, "Troubleshooting").')
+        'machine you trust (see docs/en/troubleshooting.md).')
 
 
 def save_state_dict_safely(state_dict: Mapping,

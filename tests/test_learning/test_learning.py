@@ -5,7 +5,7 @@ batch 8, AdamW, cosine) through the real ``tools/train.py`` path — CLIPViT + a
 paper-size UNet) + head + DiceCE + SurfaceMetric. A model that predicts "no lesion" everywhere
 scores the share of lesion-free validation images (12.5 %); the bars sit well above that, above
 the all-foreground guess and above an Otsu threshold, and well below what each method reaches
-(README, "Learning you can see"). Dice is asserted, never time.
+(docs/en/segmentation.md, "Learning you can see"). Dice is asserted, never time.
 
 Head-only and LoRA keep the tower's features; a random tower's features hold no lesion
 information here (a per-token linear probe scores 3 % Dice), so those two run on a tower

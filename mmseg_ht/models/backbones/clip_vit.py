@@ -104,8 +104,7 @@ class CLIPViT(AdaptedTower):
             warn_random_init(
                 'CLIPViT', 'model.backbone.pretrained', 'the image tower',
                 'Results will be meaningless for anything but smoke tests.',
-                'Set pretrained to a local CLIP weights file (see README, '
-                '"Pretrained weights").')
+                'Set pretrained to a local CLIP weights file (see docs/en/weights.md).')
 
     @staticmethod
     def _check_out_indices(out_indices: Sequence[int], num_blocks: int) -> Tuple[int, ...]:

@@ -71,7 +71,7 @@ class ExternalBackbone(BaseModule):
                 'the backbone' + (' (frozen)' if frozen else ''),
                 'Results will be meaningless for anything but smoke tests.'
                 if frozen else 'It trains from scratch (no ImageNet initialisation).',
-                'Set pretrained to a local weights file (see README, "Pretrained weights").')
+                'Set pretrained to a local weights file (see docs/en/weights.md).')
         if frozen:
             self.module.requires_grad_(False)
             self.module.eval()
