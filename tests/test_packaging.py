@@ -36,12 +36,20 @@ def imported_top_level_modules() -> Set[str]:
             *REPO_ROOT.joinpath('mmseg_ht').rglob('*.py'),
             *REPO_ROOT.joinpath('tools').rglob('*.py')
     ]:
+        found = set()
         for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'))):
             if isinstance(node, ast.Import):
-                modules.update(alias.name.split('.')[0] for alias in node.names)
+                found.update(alias.name.split('.')[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules.add(node.module.split('.')[0])
+                found.add(node.module.split('.')[0])
+        modules.update(name for name in found if not _is_local_module(path, name))
     return {m for m in modules if m not in sys.stdlib_module_names and m != 'mmseg_ht'}
+
+
+def _is_local_module(importer: Path, name: str) -> bool:
+    """A script's sibling module or package (tools/misc/config_table), not a distribution."""
+    return importer.parent.joinpath(name).is_dir() or importer.parent.joinpath(
+        f'{name}.py').is_file()
 
 
 def imported_distributions() -> Dict[str, str]:
@@ -83,6 +91,7 @@ def test_the_import_scan_sees_known_imports():
     modules = imported_top_level_modules()
     assert {'torch', 'mmseg', 'open_clip', 'cv2', 'PIL', 'yaml'} <= modules
     assert 'os' not in modules and 'mmseg_ht' not in modules
+    assert 'config_table' not in modules  # tools/misc's own package, imported beside it
 
 
 def test_setup_py_declares_every_imported_package():

@@ -113,12 +113,15 @@ class MultiScaleDepthwiseConv(nn.Module):
                    2 and conv.stride == (1, 1) and conv.dilation == (1, 1)
                    for k, conv in zip(sizes, self.convs))
 
+    def _largest_kernel_size(self) -> int:
+        return max(conv.kernel_size[0] for conv in self.convs)
+
     def fused_kernel(self, weights: Optional[torch.Tensor] = None):
         """Kernel (…, C, 1, K, K) and bias (…, C) of the single equivalent depth-wise conv.
 
         ``weights`` (B, n) → per-image kernels (B, C, 1, K, K); None → mean over branches.
         """
-        largest = max(conv.kernel_size[0] for conv in self.convs)
+        largest = self._largest_kernel_size()
         kernels = []
         for conv in self.convs:
             p = (largest - conv.kernel_size[0]) // 2
@@ -139,7 +142,9 @@ class MultiScaleDepthwiseConv(nn.Module):
                 return branches.mean(dim=1)
             return (branches * weights[:, :, None, None, None]).sum(dim=1)
         kernel, bias = self.fused_kernel(weights)
-        pad = kernel.shape[-1] // 2
+        # From the modules, not kernel.shape: a traced shape is a tensor, which torch 2.1's
+        # jit trace (mmengine's FLOP counter) turns into an empty padding list.
+        pad = self._largest_kernel_size() // 2
         if weights is None:
             return F.conv2d(x, kernel, bias, padding=pad, groups=x.shape[1])
         batch, channels, height, width = x.shape
