@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import List, Optional
 
 from .compat.get_flops_api import inputs_take_precedence
+from .utils.errors import MmsegHtError
 
 SUBFOLDERS = ('analysis_tools', 'misc', 'dataset_converters', 'deployment', 'model_converters',
               'torchserve')
 
 
-class ToolNotFoundError(FileNotFoundError):
+class ToolNotFoundError(MmsegHtError, FileNotFoundError):
     """No mmseg tools folder, or no tool of the requested name in it."""
 
 

@@ -30,6 +30,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import yaml
 
 from mmseg_ht.datasets.few_shot import check_ratio
+from mmseg_ht.utils.errors import MmsegHtError
 
 TABLE_KEYS = {
     'config', 'grid', 'seeds', 'ratios', 'cfg_options', 'test_only_with', 'description', 'task'
@@ -38,7 +39,7 @@ TASKS = ('segmentation', 'classification')
 TOP_KEYS = {'work_root', 'data_roots', 'cfg_options', 'options_by', 'tables', 'description'}
 
 
-class MatrixError(ValueError):
+class MatrixError(MmsegHtError, ValueError):
     """A matrix file that cannot be expanded into runs."""
 
 

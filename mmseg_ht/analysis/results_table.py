@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from mmseg_ht.engine.experiment_record import RESULTS_FILE
+from mmseg_ht.utils.errors import MmsegHtError
 
 # Metric columns per task: (key in test_results.json without prefix, header, higher is better).
 TASK_METRICS = {
@@ -31,7 +32,7 @@ DATASET_ORDER = ('BUSI', 'DDTI', 'TN3K', 'Prostate', 'LN-INT', 'LN-EXT', 'Phanto
 AVERAGE = 'Average'
 
 
-class ResultsFileError(ValueError):
+class ResultsFileError(MmsegHtError, ValueError):
     """A test_results.json that cannot be read or lacks what a table needs."""
 
 

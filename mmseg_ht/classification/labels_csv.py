@@ -9,6 +9,8 @@ import csv
 from pathlib import Path
 from typing import Dict, NamedTuple, Union
 
+from mmseg_ht.utils.errors import MmsegHtError
+
 REQUIRED_COLUMNS = ('filename', 'label')
 
 
@@ -18,7 +20,7 @@ class LabelRow(NamedTuple):
     source: str
 
 
-class LabelsFileError(ValueError):
+class LabelsFileError(MmsegHtError, ValueError):
     """labels.csv is missing, malformed or does not cover the images."""
 
 

@@ -15,12 +15,13 @@ import torch
 import torch.nn.functional as F
 
 from mmseg_ht.utils import save_state_dict_safely
+from mmseg_ht.utils.errors import MmsegHtError
 
 BANK_FORMAT = 'mmseg_ht-reference-bank'
 FEATURES = ('pooled', 'pre_logits')
 
 
-class ReferenceBankError(ValueError):
+class ReferenceBankError(MmsegHtError, ValueError):
     """A reference bank file is missing, malformed or does not fit the model."""
 
 

@@ -13,10 +13,12 @@ from typing import Sequence, Union
 
 import numpy as np
 
+from mmseg_ht.utils.errors import MmsegHtError
+
 ArrayLike = Union[np.ndarray, Sequence[float]]
 
 
-class UndefinedAUCError(ValueError):
+class UndefinedAUCError(MmsegHtError, ValueError):
     """ROC AUC is undefined: the ground truth holds only one class."""
 
 

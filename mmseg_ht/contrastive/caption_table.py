@@ -8,13 +8,15 @@ import json
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from mmseg_ht.utils.errors import MmsegHtError
+
 IMAGE_KEYS = ('image_path', 'image', 'img_path', 'image_file', 'file_name', 'filename', 'file',
               'path', 'pmc_image', 'image_name', 'name')
 CAPTION_KEYS = ('caption', 'text_caption', 'text', 'captions', 'description', 'title', 'report',
                 'sentence')
 
 
-class CaptionTableError(ValueError):
+class CaptionTableError(MmsegHtError, ValueError):
     """The table cannot be read or its columns cannot be identified."""
 
 

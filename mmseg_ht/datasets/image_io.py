@@ -29,6 +29,8 @@ import numpy as np
 from mmengine import fileio
 from PIL import Image
 
+from mmseg_ht.utils.errors import MmsegHtError
+
 PathLike = Union[str, Path]
 MASK_VALUES = (0, 1)  # background, foreground
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
@@ -37,7 +39,7 @@ HEAD_BYTES, TAIL_BYTES = 8, 1024  # what ``truncation_problem`` looks at
 PILLOW_RAW_MODES = ('L', 'I', 'I;16', 'I;16B', 'I;16L', 'F')  # kept as stored, not as RGB
 
 
-class DataValidationError(ValueError):
+class DataValidationError(MmsegHtError, ValueError):
     """An image or mask that cannot be used as it is; the message says which, why and what to do.
 
     ``path`` is the offending file, ``problem`` the short reason.

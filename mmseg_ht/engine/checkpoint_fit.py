@@ -18,17 +18,18 @@ import torch.nn as nn
 from mmengine.model import is_model_wrapper
 
 from mmseg_ht.utils import check_fits
+from mmseg_ht.utils.errors import MmsegHtError
 from mmseg_ht.utils.safe_load import read_torch_state_dict
 from .checkpoint_loader import CHECKPOINT_REMEDY
 
 PathLike = Union[str, Path]
 
 
-class CheckpointMismatchError(RuntimeError):
+class CheckpointMismatchError(MmsegHtError, RuntimeError):
     """A checkpoint does not fit the model built from the config."""
 
 
-class CheckpointReadError(RuntimeError):
+class CheckpointReadError(MmsegHtError, RuntimeError):
     """A checkpoint file cannot be read (truncated, not a torch file, no state dict)."""
 
 

@@ -16,6 +16,8 @@ from typing import Dict, Optional, Tuple, Union
 import torch
 import torch.nn as nn
 
+from mmseg_ht.utils.errors import MmsegHtError
+
 OFFLINE_SWITCHES = {'HF_HUB_OFFLINE': '1', 'TRANSFORMERS_OFFLINE': '1'}
 DEFAULT_HF_SOURCE = 'microsoft/BiomedNLP-BiomedBERT-base-uncased-abstract'
 # (accepted names, what it is): the folder needs one file of each entry.
@@ -29,7 +31,7 @@ POSITION_IDS = 'transformer.embeddings.position_ids'  # a buffer older transform
 MEDICAL_INSTALL = 'pip install -e ".[medical]"  (or: pip install -r requirements/medical.txt)'
 
 
-class TextModelFolderError(FileNotFoundError):
+class TextModelFolderError(MmsegHtError, FileNotFoundError):
     """The local Hugging Face text model folder is missing or incomplete."""
 
 

@@ -15,10 +15,15 @@ from typing import Dict, Iterable, List, Optional
 
 import torch
 
+from mmseg_ht.utils.errors import MmsegHtError
 from .objective import class_shares, entropy, mirrored_logits, tta_loss
 from .parameters import select_tta_parameters
 from .safeguard import CollapseGuard
 from .statistics import BackboneFeatures, SourceStatistics, alignment_loss
+
+
+class TTASettingsError(MmsegHtError, ValueError):
+    """TTA settings (config ``tta`` dict, tools/tta.py flags) that cannot work (together)."""
 
 
 @dataclass
@@ -69,11 +74,12 @@ class TestTimeAdapter:
                  adapters: bool = True,
                  norms: bool = True) -> None:
         if steps < 1 or lr <= 0 or monitor_batches < 1:
-            raise ValueError('TTA needs steps >= 1, lr > 0 and monitor_batches >= 1')
+            raise TTASettingsError('TTA needs steps >= 1, lr > 0 and monitor_batches >= 1')
         weights = dict(
             align_weight=align_weight, flip_weight=flip_weight, entropy_weight=entropy_weight)
         if min(weights.values()) < 0 or not any(weights.values()):
-            raise ValueError(f'TTA objective weights must be >= 0, one of them > 0: {weights}')
+            raise TTASettingsError(
+                f'TTA objective weights must be >= 0, one of them > 0: {weights}')
         self.steps, self.lr = int(steps), float(lr)
         self.align_weight, self.flip_weight = float(align_weight), float(flip_weight)
         self.entropy_weight = float(entropy_weight)
@@ -119,9 +125,10 @@ class TestTimeAdapter:
               source: Optional[SourceStatistics] = None) -> TTAReport:
         """Run the guarded adaptation in place; returns the report."""
         if self.align_weight and source is None:
-            raise ValueError('feature alignment (align_weight > 0) needs the source statistics '
-                             '(tools/tta.py --source-data or --source-stats); or set '
-                             'align_weight 0 for the source-free objective')
+            raise TTASettingsError(
+                'feature alignment (align_weight > 0) needs the source statistics '
+                '(tools/tta.py --source-data or --source-stats); or set '
+                'align_weight 0 for the source-free objective')
         model.eval()
         requires_grad = {n: p.requires_grad for n, p in model.named_parameters()}
         params = select_tta_parameters(model, **self.groups)

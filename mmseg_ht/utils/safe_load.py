@@ -14,14 +14,16 @@ from typing import Any, Dict, Type, Union
 
 import torch
 
+from .errors import MmsegHtError
+
 PathLike = Union[str, Path]
 
 
-class UnsafeWeightsError(RuntimeError):
+class UnsafeWeightsError(MmsegHtError, RuntimeError):
     """A weights file needs arbitrary Python objects (code) to be unpickled."""
 
 
-class WeightsFormatError(ValueError):
+class WeightsFormatError(MmsegHtError, ValueError):
     """A weights file could be read but holds no state dict of tensors."""
 
 

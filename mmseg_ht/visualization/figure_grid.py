@@ -29,6 +29,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from mmseg_ht.utils.errors import MmsegHtError
 from .error_overlay import (FN_COLOUR, FP_COLOUR, GT_OUTLINE_COLOUR, PRED_COLOUR, TP_COLOUR,
                             dice_score, draw_error_overlay)
 
@@ -45,7 +46,7 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 Colour = Tuple[int, int, int]
 
 
-class GridInputError(ValueError):
+class GridInputError(MmsegHtError, ValueError):
     """A work dir, image or mask the grid needs is missing or inconsistent."""
 
 

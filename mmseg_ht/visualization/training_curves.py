@@ -29,6 +29,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmseg_ht.utils.errors import MmsegHtError
+
 SCALARS_FILE = 'scalars.json'
 SUBPLOT_SIZE = (4.5, 3.2)  # inches per subplot
 DPI = 120
@@ -37,7 +39,7 @@ HEADLINE_METRICS = ('Dice', 'mDice', 'accuracy/top1', 'IoU', 'mIoU')
 _BOOKKEEPING = {'iter', 'step', 'epoch'}
 
 
-class CurveInputError(ValueError):
+class CurveInputError(MmsegHtError, ValueError):
     """A work dir has no scalar log, a log line is not JSON, or a key was logged nowhere."""
 
 

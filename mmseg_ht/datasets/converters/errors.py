@@ -3,9 +3,10 @@
 Every one carries a message meant for the user (what is wrong, which file, how
 to fix it), so the command-line tools print it without a traceback.
 """
+from mmseg_ht.utils.errors import MmsegHtError
 
 
-class ConversionError(RuntimeError):
+class ConversionError(MmsegHtError, RuntimeError):
     """A problem with the source data or the output folder that the user must fix."""
 
 

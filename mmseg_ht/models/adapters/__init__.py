@@ -8,14 +8,14 @@ weights; ``checkpoint``: the adapter predicate and adapter files;
 """
 from .adapted_tower import AdaptedTower
 from .base import BaseAdapter
-from .checkpoint import (export_adapters, export_metadata, is_adapter_parameter,
-                         split_checkpoint_adapters, text_adapter_path)
+from .checkpoint import (AdapterMismatchError, export_adapters, export_metadata,
+                         is_adapter_parameter, split_checkpoint_adapters, text_adapter_path)
 from .ht import HTAdapter, MonaAdapter
 from .lora import LoRAAdapter, LoRAModule
 from .parameter_report import log_parameter_report, parameter_rows
 
 __all__ = [
-    'AdaptedTower', 'BaseAdapter', 'HTAdapter', 'LoRAAdapter', 'LoRAModule', 'MonaAdapter',
-    'export_adapters', 'export_metadata', 'is_adapter_parameter', 'log_parameter_report',
-    'parameter_rows', 'split_checkpoint_adapters', 'text_adapter_path'
+    'AdaptedTower', 'AdapterMismatchError', 'BaseAdapter', 'HTAdapter', 'LoRAAdapter', 'LoRAModule',
+    'MonaAdapter', 'export_adapters', 'export_metadata', 'is_adapter_parameter',
+    'log_parameter_report', 'parameter_rows', 'split_checkpoint_adapters', 'text_adapter_path'
 ]

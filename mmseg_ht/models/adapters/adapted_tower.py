@@ -30,8 +30,8 @@ from mmengine.model import BaseModule
 
 from mmseg_ht.registry import ADAPTERS
 from mmseg_ht.utils import check_fits, load_state_dict_safely, save_state_dict_safely
-from .checkpoint import (IMAGE_FORMAT, is_adapter_parameter, split_checkpoint_adapters,
-                         strip_to_tower_names)
+from .checkpoint import (IMAGE_FORMAT, AdapterMismatchError, is_adapter_parameter,
+                         split_checkpoint_adapters, strip_to_tower_names)
 from .lora import LoRAModule
 
 
@@ -126,11 +126,12 @@ class AdaptedTower(BaseModule):
     def load_adapter_state_dict(self, weights: Mapping[str, torch.Tensor], source: str) -> None:
         """Copy ``weights`` (exactly this tower's adapter keys and shapes) into the adapters.
 
-        A ``ValueError`` names ``source`` and the offending keys otherwise.
+        An ``AdapterMismatchError`` (a ``ValueError``) names ``source`` and the
+        offending keys otherwise.
         """
         expected = self.adapter_state_dict()
         check_fits(
-            expected, weights, ValueError,
+            expected, weights, AdapterMismatchError,
             f'{source}: adapter weights do not fit this {type(self).__name__}',
             'The weights must come from a model with the same arch and adapter config '
             '(type, bottleneck/rank, blocks).')

@@ -21,12 +21,18 @@ from typing import Dict, List, Mapping, Optional, Union
 import torch
 import torch.nn as nn
 
+from mmseg_ht.utils.errors import MmsegHtError
+
 OUTPUT_ADAPTERS = 'adapters'  # AdaptedTower.adapters: the output adapters (HT, Mona)
 LORA_PREFIX = 'lora_'  # the factors LoRA layers add inside tower blocks (lora_down, lora_up)
 IMAGE_FORMAT = 'mmseg_ht-adapters'
 TEXT_FORMAT = 'mmseg_ht-text-adapters'
 TEXT_SUFFIX = '_text'
 TOWER_PREFIXES = {'image': 'backbone', 'text': 'text_encoder'}  # model attribute per tower
+
+
+class AdapterMismatchError(MmsegHtError, ValueError):
+    """Adapter weights (a file, or a checkpoint's part) do not fit a tower's adapters."""
 
 
 def is_adapter_parameter(name: str) -> bool:

@@ -14,11 +14,12 @@ import torch
 import torch.nn as nn
 
 from mmseg_ht.utils import check_fits, load_state_dict_safely
+from mmseg_ht.utils.errors import MmsegHtError
 
 VISUAL_PREFIX = 'visual.'
 
 
-class PretrainedMismatchError(ValueError):
+class PretrainedMismatchError(MmsegHtError, ValueError):
     """A weights file does not fit the configured architecture."""
 
 
