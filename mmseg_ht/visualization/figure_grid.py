@@ -29,11 +29,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from mmseg_ht.engine.experiment_record import RESULTS_FILE  # written by tools/test.py
 from mmseg_ht.utils.errors import MmsegHtError
 from .error_overlay import (FN_COLOUR, FP_COLOUR, GT_OUTLINE_COLOUR, PRED_COLOUR, TP_COLOUR,
                             dice_score, draw_error_overlay)
 
-RESULTS_FILE = 'test_results.json'  # written by tools/test.py (mmseg_ht.engine.experiment_record)
 GAP = 2  # white pixels between neighbouring cells and rows
 BACKGROUND = (255, 255, 255)
 TEXT_COLOUR = (0, 0, 0)

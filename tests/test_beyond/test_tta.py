@@ -17,8 +17,8 @@ import pytest
 import torch
 
 from mmseg_ht.datasets.domain_shift import DomainShift, shift_image
+from mmseg_ht.models.adapters import is_adapter_parameter
 from mmseg_ht.tta import CollapseGuard, SourceStatistics, select_tta_parameters
-from mmseg_ht.tta.parameters import is_adapter_name
 from mmseg_ht.tta.statistics import alignment_loss, channel_moments
 from tests.conftest import run_tool_in_process
 from tests.test_tools.test_seg_tools import FAST_LOADERS, SHORT
@@ -142,7 +142,7 @@ def test_tta_adapts_only_adapters_and_norms_and_saves_a_testable_checkpoint(
     changed = {k for k, v in adapted['state_dict'].items() if not torch.equal(v, source[k])}
     allowed = set(select_tta_parameters(build_segmentor()))
     assert changed <= allowed, changed - allowed
-    assert any(is_adapter_name(k) for k in changed) and any('ln' in k for k in changed)
+    assert any(is_adapter_parameter(k) for k in changed) and any('ln' in k for k in changed)
     assert adapted['meta']['tta']['steps_done'] == 3
     run_tool_in_process(
         'tools/test.py',
