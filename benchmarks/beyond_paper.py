@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: runs without install
 
 CLS_KEYS = ('cls/accuracy', 'cls/f1', 'cls/auc')
 SEG_KEYS = ('Dice', 'IoU', 'HD95')

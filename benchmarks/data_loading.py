@@ -24,6 +24,7 @@ import time
 import warnings
 from pathlib import Path
 
+# This folder, for the sibling module train_step (which puts the checkout on sys.path).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Dict, List
 
+# This folder, for the sibling module train_step (which puts the checkout on sys.path).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402

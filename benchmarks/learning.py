@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: runs without install
 
 from mmseg_ht.evaluation.reference_scores import GUESS_LABELS, reference_scores  # noqa: E402
 from mmseg_ht.visualization.training_curves import load_run_log, plot_curves  # noqa: E402

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: runs without install
 
 from mmseg_ht.datasets.phantom import make_phantom_dataset  # noqa: E402
 from mmseg_ht.evaluation.reference_scores import reference_scores  # noqa: E402

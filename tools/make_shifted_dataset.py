@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: runs without install
 
 from mmseg_ht.datasets.domain_shift import DomainShift, make_shifted_dataset  # noqa: E402
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Dict, List
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: runs without install
 
 from mmseg_ht.analysis.experiment_matrix import find_checkpoint  # noqa: E402
 from mmseg_ht.analysis.experiment_matrix import MatrixError, Run, format_command, load_matrix

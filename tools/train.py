@@ -8,10 +8,10 @@ mmseg's own tools/train.py.
 """
 import argparse
 import os
-import os.path as osp
 import sys
+from pathlib import Path
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: runs without install
 
 import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 from mmengine.config import DictAction  # noqa: E402

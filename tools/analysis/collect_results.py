@@ -9,10 +9,10 @@ in the few-shot tables), columns data set x metric plus their average; runs
 that differ only in the seed give mean ± sample std.
 """
 import argparse
-import os.path as osp
 import sys
+from pathlib import Path
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: runs without install
 
 from mmseg_ht.analysis.results_table import ResultsFileError, collect  # noqa: E402
 

@@ -12,11 +12,11 @@ its counter skips (``mmseg_ht.analysis.flops``).
 """
 import argparse
 import json
-import os.path as osp
 import sys
+from pathlib import Path
 from typing import List
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: runs without install
 
 import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 from mmengine.config import DictAction  # noqa: E402

@@ -20,9 +20,10 @@ import argparse
 import os
 import os.path as osp
 import sys
+from pathlib import Path
 from typing import List, Optional, Sequence
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: runs without install
 
 import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 import cv2  # noqa: E402

@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout, no install
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: runs without install
 
 from mmseg_ht.contrastive.caption_cleaning import MIN_CAPTION_LENGTH  # noqa: E402
 from mmseg_ht.contrastive.caption_corpus import REPORT_NAME, build_caption_corpus  # noqa: E402

@@ -7,7 +7,7 @@ See ``--help`` and mmseg_ht/datasets/converters/ddti.py for the expected source 
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout, no install
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: runs without install
 
 from mmseg_ht.datasets.converters import CONVERTERS  # noqa: E402
 from mmseg_ht.datasets.converters.cli import main  # noqa: E402

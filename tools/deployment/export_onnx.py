@@ -13,8 +13,9 @@ absolute logit difference is printed; above --tolerance the exit code is 1.
 import argparse
 import os.path as osp
 import sys
+from pathlib import Path
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: runs without install
 
 import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 from mmengine.config import DictAction  # noqa: E402

@@ -9,8 +9,9 @@ the training curve and the overlays are.
 import json
 import os.path as osp
 import sys
+from pathlib import Path
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: runs without install
 
 from mmengine.config import Config  # noqa: E402
 

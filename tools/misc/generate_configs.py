@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+# This folder, for the sibling package config_table (not the checkout: standard library only).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from config_table import expected_leaves  # noqa: E402
