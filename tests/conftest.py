@@ -93,14 +93,22 @@ def tiny_clip_weights(tmp_path_factory) -> Path:
 
 
 def run_tool_in_process(script: str, *args: str, data_root) -> None:
-    """Run a repo tool's ``__main__`` in this process (faster than a subprocess) with DATA_ROOT."""
+    """Run a repo tool's ``__main__`` in this process (faster than a subprocess) with DATA_ROOT.
+
+    Tools end in ``sys.exit(main())``: exit code 0 returns; any other exit code re-raises the
+    ``SystemExit`` (the tool printed why to stderr); an exception of the tool propagates.
+    """
     import runpy
     import sys
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(REPO_ROOT)
         patch.setenv('DATA_ROOT', str(data_root))
         patch.setattr(sys, 'argv', [script, *args])
-        runpy.run_path(str(REPO_ROOT / script), run_name='__main__')
+        try:
+            runpy.run_path(str(REPO_ROOT / script), run_name='__main__')
+        except SystemExit as exit_:
+            if exit_.code not in (0, None):
+                raise
 
 
 def run_tool(*args: str, env: dict = None, timeout: int = 600):

@@ -32,6 +32,7 @@ from mmengine.runner import Runner  # noqa: E402
 from mmseg_ht.engine import check_checkpoint_fits, load_config  # noqa: E402
 from mmseg_ht.engine.experiment_record import experiment_labels, write_test_results  # noqa: E402
 from mmseg_ht.engine.testing_config import without_training  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -139,7 +140,8 @@ def test_with_bank(cfg, args: argparse.Namespace, bank_file: str) -> str:
         reference_bank=bank_file)
 
 
-def main() -> None:
+@cli_main
+def main() -> int:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     if 'retrieval' not in cfg.model:
@@ -154,7 +156,8 @@ def main() -> None:
     if args.test:
         path = test_with_bank(cfg, args, str(out))
         print(f'metrics written to {path}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

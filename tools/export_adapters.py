@@ -33,7 +33,7 @@ from mmseg.registry import MODELS  # noqa: E402
 from mmseg_ht.engine import load_config  # noqa: E402
 from mmseg_ht.models.adapters import export_metadata  # noqa: E402
 from mmseg_ht.models.adapters import export_adapters, split_checkpoint_adapters
-from mmseg_ht.utils import load_state_dict_safely  # noqa: E402
+from mmseg_ht.utils import cli_main, load_state_dict_safely  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -50,7 +50,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='config overrides, as given to tools/train.py')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.out.suffix != '.safetensors':
+        parser.error('OUT must end in .safetensors')
+    return args
 
 
 def _build_without_weights(cfg: dict, text: bool = False):
@@ -69,19 +72,9 @@ def _build_without_weights(cfg: dict, text: bool = False):
         logger.setLevel(level)
 
 
-def _fill(tower, weights: dict, what: str, checkpoint: str) -> None:
-    """Load the checkpoint's adapters of one tower; exit with the mismatch when they differ."""
-    try:
-        tower.load_adapter_state_dict(weights, f'{checkpoint} ({what} tower)')
-    except ValueError as error:
-        raise SystemExit(f'error: {error}') from error
-
-
+@cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.out.suffix != '.safetensors':
-        print('error: OUT must end in .safetensors', file=sys.stderr)
-        return 2
     cfg = load_config(args.config, args.cfg_options)
     towers = split_checkpoint_adapters(load_state_dict_safely(args.checkpoint))
     if not towers['image']:
@@ -89,7 +82,8 @@ def main(argv=None) -> int:
         return 1
     backbone_cfg = cfg.model.backbone
     backbone = _build_without_weights(backbone_cfg)
-    _fill(backbone, towers['image'], 'image', args.checkpoint)
+    # an AdapterMismatchError names the file and keys when they differ (cli_main prints it)
+    backbone.load_adapter_state_dict(towers['image'], f'{args.checkpoint} (image tower)')
     text_encoder = None
     text_cfg = dict(cfg.model.get('text_encoder') or {})
     if towers['text']:
@@ -98,7 +92,7 @@ def main(argv=None) -> int:
         if args.text_model_dir:
             text_cfg['text_model_dir'] = args.text_model_dir
         text_encoder = _build_without_weights(text_cfg, text=True)
-        _fill(text_encoder, towers['text'], 'text', args.checkpoint)
+        text_encoder.load_adapter_state_dict(towers['text'], f'{args.checkpoint} (text tower)')
     metadata = export_metadata(backbone_cfg, text_cfg,
                                f'{Path(args.config).name}:{Path(args.checkpoint).name}')
     files = export_adapters(backbone, args.out, text_encoder, metadata)

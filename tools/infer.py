@@ -27,6 +27,7 @@ from mmseg_ht.inference.inputs import collect_inputs  # noqa: E402
 from mmseg_ht.inference.predictor import ClassificationPredictor  # noqa: E402
 from mmseg_ht.inference.predictor import SegmentationPredictor
 from mmseg_ht.inference.spacing import parse_spacing, read_spacing_csv  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 
 def spacing_argument(text: str):
@@ -102,6 +103,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+@cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     files = collect_inputs(args.input)

@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: ru
 
 from mmseg_ht.datasets.phantom import make_phantom_dataset  # noqa: E402
 from mmseg_ht.evaluation.reference_scores import reference_scores  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -25,7 +26,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+@cli_main
+def main(argv: Optional[List[str]] = None) -> int:
     """Generate the data set and print its counts and the Otsu-threshold baseline Dice."""
     args = parse_args(argv)
     info = make_phantom_dataset(
@@ -43,7 +45,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         print(f'Otsu dark-threshold baseline on the test split: Dice {otsu["Dice"]:.2f} %')
     print(f'phantom data set (generator {info["generator_version"]}, seed {args.seed}) '
           f'written to {args.out_dir}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -12,6 +12,7 @@ from typing import List, Optional
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: runs without install
 
 from mmseg_ht.datasets.domain_shift import DomainShift, make_shifted_dataset  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -34,7 +35,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+@cli_main
+def main(argv: Optional[List[str]] = None) -> int:
     """Shift every image (and move its mask where depth changes) and print the counts."""
     args = parse_args(argv)
     shift = DomainShift(
@@ -46,7 +48,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     info = make_shifted_dataset(args.src, args.dst, shift, seed=args.seed)
     counts = ', '.join(f'{split} {n}' for split, n in info['counts'].items())
     print(f'shifted copy ({counts}) with {info["shift"]} written to {args.dst}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: ru
 from mmseg_ht.analysis.experiment_matrix import find_checkpoint  # noqa: E402
 from mmseg_ht.analysis.experiment_matrix import MatrixError, Run, format_command, load_matrix
 from mmseg_ht.engine.experiment_record import RESULTS_FILE  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -90,13 +91,10 @@ def execute(run: Run) -> None:
     call(run.test_command(str(checkpoint), sys.executable))
 
 
+@cli_main
 def main() -> int:
     args = parse_args()
-    try:
-        tables = select_tables(load_matrix(args.matrix, REPO_ROOT), args.tables)
-    except MatrixError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+    tables = select_tables(load_matrix(args.matrix, REPO_ROOT), args.tables)
     for runs in tables.values():
         for run in runs:
             run.cfg_options.extend(args.cfg_options)

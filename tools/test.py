@@ -69,7 +69,7 @@ def add_segmentation_outputs(cfg, args: argparse.Namespace) -> None:
         cfg.test_evaluator['per_image_csv'] = osp.join(osp.abspath(args.out), 'per_image.csv')
 
 
-def main() -> None:
+def main() -> int:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     # DDP wrapper for --launcher pytorch/slurm; gloo group on CPU-only machines
@@ -89,7 +89,8 @@ def main() -> None:
                               experiment_labels(cfg, args.config), cfg, metrics, args.pred_dir)
     print(f'metrics written to {path}')
     close_cpu_process_group(started_group)
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

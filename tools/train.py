@@ -55,7 +55,7 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def main() -> None:
+def main() -> int:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     # DDP wrapper (find_unused_parameters decided from the model); gloo group on CPU-only machines
@@ -75,7 +75,8 @@ def main() -> None:
         runner = RUNNERS.build(cfg)
     runner.train()
     close_cpu_process_group(started_group)
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -41,7 +41,8 @@ from mmseg_ht.engine import check_checkpoint_fits, load_config  # noqa: E402
 from mmseg_ht.engine.experiment_record import experiment_labels  # noqa: E402
 from mmseg_ht.engine.testing_config import without_training  # noqa: E402
 from mmseg_ht.engine.trust import check_checkpoint_file  # noqa: E402
-from mmseg_ht.tta import SourceStatistics, TestTimeAdapter  # noqa: E402
+from mmseg_ht.tta import SourceStatistics, TestTimeAdapter, TTASettingsError  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 MASK_LOADERS = ('LoadBinaryMask', 'LoadAnnotations')
 # Measured on the shifted phantom (docs/en/beyond_paper.md): feature alignment + flip
@@ -137,8 +138,8 @@ def tta_settings(cfg, args: argparse.Namespace) -> dict:
     settings = dict(DEFAULTS)
     unknown = set(cfg.get('tta', {})) - set(DEFAULTS)
     if unknown:
-        raise ValueError(f'unknown tta settings {sorted(unknown)} in the config; known: '
-                         f'{sorted(DEFAULTS)}')
+        raise TTASettingsError(f'unknown tta settings {sorted(unknown)} in the config; known: '
+                               f'{sorted(DEFAULTS)}')
     settings.update(cfg.get('tta', {}))
     settings.update({k: getattr(args, k) for k in DEFAULTS if getattr(args, k) is not None})
     return settings
@@ -149,10 +150,10 @@ def check_source(args: argparse.Namespace, settings: dict) -> None:
     if not settings['align_weight']:
         return
     if not (args.source_data or args.source_stats):
-        raise SystemExit('tools/tta.py: feature alignment needs the source statistics: give '
-                         '--source-data (the source model\'s converted training set; images '
-                         'only) or --source-stats FILE, or choose the source-free objective '
-                         'with --align-weight 0')
+        raise TTASettingsError('feature alignment needs the source statistics: give '
+                               '--source-data (the source model\'s converted training set; '
+                               'images only) or --source-stats FILE, or choose the source-free '
+                               'objective with --align-weight 0')
     if args.source_data:
         require_converted(args.source_data)
     elif not osp.isfile(args.source_stats):
@@ -172,7 +173,8 @@ def source_statistics(runner, cfg, args: argparse.Namespace, settings: dict):
     return stats
 
 
-def main() -> None:
+@cli_main
+def main() -> int:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     settings = tta_settings(cfg, args)
@@ -231,7 +233,8 @@ def main() -> None:
            f'{report["feature_gap_after"]:.3f}, ')
     print(f'{report["steps_done"]} of {settings["steps"]} steps on {report["num_parameters"]} '
           f'parameters, {gap}{status}; adapted checkpoint {args.out}, results {path}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -38,6 +38,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_ht.classification.zero_shot import RULES  # noqa: E402
 from mmseg_ht.engine import load_config  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -76,7 +77,8 @@ def check_classes(cfg) -> None:
                          f'{dataset_classes} (same order: it defines the label indices)')
 
 
-def main() -> None:
+@cli_main
+def main() -> int:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     if cfg.model.get('type') != 'PromptEnsembleClassifier':
@@ -123,7 +125,8 @@ def main() -> None:
     with open(path, 'w') as handle:
         json.dump(result, handle, indent=2)
     print(f'metrics written to {path}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

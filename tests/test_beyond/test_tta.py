@@ -183,10 +183,13 @@ def test_source_statistics_are_exact_and_reload(source_and_target, tmp_path):
         alignment_loss(expected[:2], stats.moments)
 
 
-def test_alignment_needs_a_source(source_and_target, tmp_path):
+def test_alignment_needs_a_source(source_and_target, tmp_path, capsys):
     checkpoint, target, _ = source_and_target
-    with pytest.raises(SystemExit, match='--source-data'):
+    with pytest.raises(SystemExit) as exit_:
         run_tta(checkpoint, target, tmp_path)
+    assert exit_.value.code == 2  # a TTASettingsError, printed by cli_main
+    assert 'tta.py: error: feature alignment needs the source statistics: give --source-data' \
+        in capsys.readouterr().err
 
 
 def test_safeguard_stops_a_diverging_adaptation(source_and_target, tmp_path):

@@ -6,6 +6,7 @@ with and without a folder.
 """
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,6 @@ import mmseg_ht.classification  # noqa: F401  (registrations)
 from mmseg_ht.classification.metric import binary_classification_metrics
 from mmseg_ht.classification.prompts import load_prompt_ensemble
 from mmseg_ht.datasets.phantom import generate_phantom_sample
-from mmseg_ht.models.hf_text_tower import TextModelFolderError
 from mmseg_ht.models.text_encoder import OpenCLIPTextEncoder
 from tests.conftest import run_tool_in_process
 from tests.tiny_bert import no_network  # noqa: F401
@@ -107,7 +107,8 @@ FAST = ['test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=Fal
 
 
 @pytest.mark.parametrize('name', ARCHS)
-def test_zero_shot_tool(name, tiny_bert_dir, releases, busi_cls_root, tmp_path, monkeypatch):
+def test_zero_shot_tool(name, tiny_bert_dir, releases, busi_cls_root, tmp_path, monkeypatch,
+                        capsys):
     monkeypatch.delenv('BIOMEDBERT_DIR', raising=False)
     config = str(tiny_zero_shot_config(tmp_path, name))
     weights = str(releases[name])
@@ -116,10 +117,8 @@ def test_zero_shot_tool(name, tiny_bert_dir, releases, busi_cls_root, tmp_path, 
         f'model.text_encoder.pretrained={weights}', *FAST
     ]
     # no folder given: the config's default folder does not exist -> the files are named
-    with pytest.raises(
-            TextModelFolderError,
-            match=r'BiomedNLP-BiomedBERT-base-uncased-abstract.*'
-            r'config\.json.*vocab\.txt'):
+    # (a TextModelFolderError, an MmsegHtError: one line on stderr and exit code 2)
+    with pytest.raises(SystemExit) as exit_:
         run_tool_in_process(
             'tools/zero_shot.py',
             config,
@@ -127,6 +126,11 @@ def test_zero_shot_tool(name, tiny_bert_dir, releases, busi_cls_root, tmp_path, 
             str(tmp_path),
             *options,
             data_root=busi_cls_root)
+    assert exit_.value.code == 2
+    assert re.search(
+        r'^zero_shot\.py: error: .*BiomedNLP-BiomedBERT-base-uncased-abstract.*'
+        r'config\.json.*vocab\.txt',
+        capsys.readouterr().err, re.M)
     run_tool_in_process(
         'tools/zero_shot.py',
         config,

@@ -6,6 +6,8 @@ tool on a V+T checkpoint of the real configs, and its error without a folder.
 """
 import importlib.util
 import math
+import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -158,18 +160,22 @@ def tiny_config(tmp_path, name):
 
 
 @pytest.mark.parametrize('name', ARCHS)
-def test_export_tool_on_a_vt_checkpoint(name, tiny_bert_dir, releases, tmp_path):
+def test_export_tool_on_a_vt_checkpoint(name, tiny_bert_dir, releases, tmp_path, monkeypatch,
+                                        capsys):
     model = build(name, tiny_bert_dir, releases[name])
     checkpoint = tmp_path / 'iter_1.pth'
     torch.save(dict(meta=dict(iter=1), state_dict=model.state_dict()), checkpoint)
     config, out = tiny_config(tmp_path, name), tmp_path / 'export' / 'vt.safetensors'
-    with pytest.raises(TextModelFolderError, match=r'config\.json.*vocab\.txt'):
-        _export_tool().main([
-            str(config),
-            str(checkpoint),
-            str(out), '--text-model-dir',
-            str(tmp_path / 'no-bert-here')
-        ])
+    monkeypatch.setattr(sys, 'argv', ['tools/export_adapters.py'])
+    # a TextModelFolderError (an MmsegHtError): one line on stderr and exit code 2
+    assert _export_tool().main([
+        str(config),
+        str(checkpoint),
+        str(out), '--text-model-dir',
+        str(tmp_path / 'no-bert-here')
+    ]) == 2
+    assert re.search(r'^export_adapters\.py: error: .*config\.json.*vocab\.txt',
+                     capsys.readouterr().err, re.M)
     assert _export_tool().main(
         [str(config),
          str(checkpoint),

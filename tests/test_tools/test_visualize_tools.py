@@ -6,6 +6,7 @@ several seconds); the error cases call the same ``main`` in-process.
 """
 import importlib.util
 import json
+import sys
 
 import cv2
 import numpy as np
@@ -25,7 +26,8 @@ CELL = 64
 
 
 def _cli():
-    """The tool's module (its ``main(argv)`` returns 2 on input errors)."""
+    """The tool's module (its ``main(argv)`` returns 2 on input errors, via ``cli_main``, which
+    names the tool by ``sys.argv[0]``: the tests set it as the command line would)."""
     spec = importlib.util.spec_from_file_location('visualize_cli', REPO_ROOT / TOOL)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -165,7 +167,8 @@ def test_spread_evenly_is_deterministic():
     ('missing_stem', ['no prediction for nope', 'nope.png', 'case_a']),
     ('missing_image', ['test image of \'case_b\' not found', 'case_b.png']),
 ])
-def test_grid_input_errors_are_clear(grid_dirs, tmp_path, capsys, case, expected):
+def test_grid_input_errors_are_clear(grid_dirs, tmp_path, capsys, monkeypatch, case, expected):
+    monkeypatch.setattr(sys, 'argv', [TOOL])
     out = str(tmp_path / 'x.png')
     argv = {
         'empty': ['grid', str(grid_dirs['empty'])],
@@ -186,7 +189,7 @@ def test_grid_input_errors_are_clear(grid_dirs, tmp_path, capsys, case, expected
         argv = ['grid', str(work_dir), '--images', 'case_b']
     assert _cli().main(argv + ['--out', out]) == 2
     err = capsys.readouterr().err
-    assert 'visualize.py grid: error:' in err
+    assert err.startswith('visualize.py: error:'), err
     for text in expected:
         assert text in err, err
 
@@ -306,11 +309,13 @@ def test_curves_default_keys(curve_dirs, tmp_path, capsys):
     ('absent_key', ["key 'Dise' is in none of the logs", 'validation: Dice', 'training: lr']),
     ('no_logs', ['no ', 'vis_data', 'scalars.json found', 'tools/train.py']),
 ])
-def test_curves_input_errors_are_clear(curve_dirs, tmp_path, capsys, case, expected):
+def test_curves_input_errors_are_clear(curve_dirs, tmp_path, capsys, monkeypatch, case, expected):
+    monkeypatch.setattr(sys, 'argv', [TOOL])
     argv = (['curves', str(curve_dirs['resumed']), '--keys', 'loss', 'Dise']
             if case == 'absent_key' else ['curves', str(curve_dirs['untrained'])])
     assert _cli().main(argv + ['--out', str(tmp_path / 'x.png')]) == 2
     err = capsys.readouterr().err
+    assert err.startswith('visualize.py: error:'), err
     for text in expected:
         assert text in err, err
     assert not (tmp_path / 'x.png').exists()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: runs without install
 
-from mmseg_ht.analysis.results_table import ResultsFileError, collect  # noqa: E402
+from mmseg_ht.analysis.results_table import collect  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -26,13 +27,10 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+@cli_main
 def main() -> int:
     args = parse_args()
-    try:
-        table = collect(args.work_dirs)
-    except ResultsFileError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+    table = collect(args.work_dirs)
     report = table.report(args.decimals)
     print(f'{len(table.runs)} runs\n\n{report}')
     if args.out_md:

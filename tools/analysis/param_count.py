@@ -25,9 +25,10 @@ from mmengine.registry import MODELS, init_default_scope  # noqa: E402
 from mmseg_ht.analysis.flops import segmentor_flops  # noqa: E402
 from mmseg_ht.analysis.parameters import format_parameter_table, parameter_rows  # noqa: E402
 from mmseg_ht.engine import load_config  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 
-def parse_args() -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description='Count trainable/total parameters per module')
     parser.add_argument('config', help='config file path')
     parser.add_argument('--depth', type=int, default=2, help='module levels to list (default 2)')
@@ -42,18 +43,18 @@ def parse_args() -> argparse.Namespace:
         help='input size for --flops: H W, or one number (default 224)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, help='override settings in the config')
+    return parser
+
+
+@cli_main
+def main() -> int:
+    parser = build_parser()
     args = parser.parse_args()
     if len(args.shape) not in (1, 2):
         parser.error(f'--shape takes H W or one size, got {args.shape}')
-    return args
-
-
-def main() -> None:
-    args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     if args.flops and cfg.get('default_scope', 'mmseg') != 'mmseg':
-        raise SystemExit(f'error: --flops counts segmentors; {args.config} is a '
-                         f'{cfg.default_scope} config')
+        parser.error(f'--flops counts segmentors; {args.config} is a {cfg.default_scope} config')
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = MODELS.build(cfg.model)
     rows = parameter_rows(model, args.depth)
@@ -67,6 +68,7 @@ def main() -> None:
     if args.json:
         with open(args.json, 'w') as handle:
             json.dump(record, handle, indent=2)
+    return 0
 
 
 def report_flops(model, shape: List[int]) -> dict:
@@ -82,4 +84,4 @@ def report_flops(model, shape: List[int]) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: ru
 import mmseg_ht  # noqa: E402,F401 isort:skip  (mmcv.ops stand-in + registrations, before mmseg)
 import cv2  # noqa: E402
 
+from mmseg_ht.utils import cli_main  # noqa: E402
 from mmseg_ht.visualization.figure_grid import check_same_dataset  # noqa: E402
 from mmseg_ht.visualization.figure_grid import (GridInputError, compose_grid, load_grid_rows,
                                                 load_run, select_stems)
-from mmseg_ht.visualization.training_curves import CurveInputError  # noqa: E402
 from mmseg_ht.visualization.training_curves import (collect_curves, default_keys, load_run_log,
                                                     plot_curves)
 
@@ -145,14 +145,12 @@ def run_curves(args: argparse.Namespace) -> None:
     print(f'curves of {", ".join(keys)} for {len(runs)} runs written to {args.out}')
 
 
+@cli_main
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run a sub-command; input problems print ``error: ...`` and return 2."""
+    """Run a sub-command; input problems (GridInputError, CurveInputError) print
+    ``visualize.py: error: ...`` and return 2 (``cli_main``)."""
     args = parse_args(argv)
-    try:
-        run_grid(args) if args.command == 'grid' else run_curves(args)
-    except (GridInputError, CurveInputError) as err:
-        print(f'visualize.py {args.command}: error: {err}', file=sys.stderr)
-        return 2
+    run_grid(args) if args.command == 'grid' else run_curves(args)
     return 0
 
 

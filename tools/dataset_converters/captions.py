@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: ru
 from mmseg_ht.contrastive.caption_cleaning import MIN_CAPTION_LENGTH  # noqa: E402
 from mmseg_ht.contrastive.caption_corpus import REPORT_NAME, build_caption_corpus  # noqa: E402
 from mmseg_ht.contrastive.caption_table import CaptionTableError  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -53,31 +54,28 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='do not open the images (audit captions only; missing images '
         'then stay in the output)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not 0 <= args.val_fraction < 1:
+        parser.error('--val-fraction must lie in [0, 1)')
+    return args
 
 
+@cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     if not args.table.is_file():
-        print(f'error: table not found: {args.table}', file=sys.stderr)
-        return 2
-    if not 0 <= args.val_fraction < 1:
-        print('error: --val-fraction must lie in [0, 1)', file=sys.stderr)
-        return 2
-    try:
-        report = build_caption_corpus(
-            args.table,
-            args.out_dir,
-            image_root=args.image_root,
-            image_key=args.image_key,
-            caption_key=args.caption_key,
-            seed=args.seed,
-            val_fraction=args.val_fraction,
-            min_length=args.min_length,
-            check_images=not args.no_image_check)
-    except CaptionTableError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+        raise CaptionTableError(f'table not found: {args.table}; give the CSV/TSV/JSONL/JSON '
+                                'file of image-caption pairs')
+    report = build_caption_corpus(
+        args.table,
+        args.out_dir,
+        image_root=args.image_root,
+        image_key=args.image_key,
+        caption_key=args.caption_key,
+        seed=args.seed,
+        val_fraction=args.val_fraction,
+        min_length=args.min_length,
+        check_images=not args.no_image_check)
     print(report.summary())
     print(f'wrote {args.out_dir / "train.json"}, {args.out_dir / "val.json"} and '
           f'{args.out_dir / REPORT_NAME}')

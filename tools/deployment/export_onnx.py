@@ -24,6 +24,7 @@ from mmseg_ht.engine import load_config  # noqa: E402
 from mmseg_ht.inference.onnx_export import compare_with_pytorch  # noqa: E402
 from mmseg_ht.inference.onnx_export import DEFAULT_OPSET, export_onnx, random_inputs
 from mmseg_ht.inference.predictor import build_model  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -52,6 +53,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)

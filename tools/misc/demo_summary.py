@@ -16,11 +16,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout: ru
 from mmengine.config import Config  # noqa: E402
 
 from mmseg_ht.evaluation.reference_scores import GUESS_LABELS, reference_scores  # noqa: E402
+from mmseg_ht.utils import cli_main  # noqa: E402
 
 ROW = '| {name} | {Dice:.2f} | {IoU:.2f} | {HD95:.2f} | {ASD:.2f} | {n_empty_pred:.0f} |'
 
 
-def main() -> None:
+@cli_main
+def main() -> int:
     work, data_root, config = sys.argv[1:4]
     metrics = json.load(open(osp.join(work, 'test', 'test_results.json')))['metrics']
     cfg = Config.fromfile(config)
@@ -49,7 +51,8 @@ def main() -> None:
     print('The tower is randomly initialised (no weights are downloaded): the adapters and the '
           'head learn the phantom from scratch; with CLIP weights pass '
           '--cfg-options model.backbone.pretrained=FILE.')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -52,6 +52,8 @@ def report(config_dir: Path, problems: Dict[str, List[str]]) -> None:
             print(f'{kind}: {config_dir / path} {why[kind]}')
 
 
+# Not decorated with mmseg_ht.utils.cli_main as the other tools are: importing mmseg_ht needs
+# torch, and this tool runs on the standard library alone; it raises no MmsegHtError anyway.
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(

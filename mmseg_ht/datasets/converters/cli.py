@@ -3,6 +3,7 @@ import argparse
 import sys
 from typing import List, Optional
 
+from mmseg_ht.utils.cli import cli_main, error_message
 from .context import ConvertOptions
 from .errors import ConversionError
 from .spec import ConverterSpec
@@ -49,8 +50,13 @@ def _dest(flag: str) -> str:
     return flag.lstrip('-').replace('-', '_')
 
 
+@cli_main
 def main(spec: ConverterSpec, argv: Optional[List[str]] = None) -> int:
-    """Run one converter from the command line; print the summary; return the exit code."""
+    """Run one converter from the command line; print the summary; return the exit code.
+
+    A ``ConversionError`` (the data or the output folder) prints ``error: ...`` and returns 1;
+    the package's other errors go to ``cli_main`` (exit code 2).
+    """
     args = build_parser(spec).parse_args(argv)
     options = ConvertOptions(
         seed=args.seed,
@@ -62,8 +68,7 @@ def main(spec: ConverterSpec, argv: Optional[List[str]] = None) -> int:
     try:
         report = spec.convert(args.src, args.out, options, **extra)
     except ConversionError as error:
-        notes = ''.join(f'\n{note}' for note in getattr(error, '__notes__', ()))
-        print(f'\nerror: {error}{notes}', file=sys.stderr)
+        print(f'\nerror: {error_message(error)}', file=sys.stderr)
         return 1
     print('\n' + report.summary())
     print(f'report: {report.output}/conversion_report.json; set DATA_ROOT = {report.output!r}')
