@@ -134,6 +134,7 @@ def run_folder_inference(files: Sequence[Path],
                 dict(image=stem, source_file=str(path), status='failed', error=str(err)))
             inputs = []
         for item in inputs:
+            row = dict(image=item.name, source_file=str(path), frame_index=item.frame_index)
             try:
                 spacing, source = resolve_spacing(item, spacing_table, default_spacing)
                 prediction = predictor(item.image)
@@ -145,22 +146,15 @@ def run_folder_inference(files: Sequence[Path],
                 overlay = _overlay(item.image, lesions, prediction.mask)
                 cv2.imwrite(str(out_dir / 'overlays' / f'{item.name}.png'), overlay)
             except Exception as err:  # one bad image must not end the run
-                failures.append((f'{path} ({item.name})', f'{type(err).__name__}: {err}'))
-                image_rows.append(
-                    dict(
-                        image=item.name,
-                        source_file=str(path),
-                        frame_index=item.frame_index,
-                        status='failed',
-                        error=f'{type(err).__name__}: {err}'))
+                error = f'{type(err).__name__}: {err}'
+                failures.append((f'{path} ({item.name})', error))
+                image_rows.append(dict(row, status='failed', error=error))
                 continue
             result = ImageResult(item, spacing, source, lesions, scores)
             results.append(result)
             image_rows.append(
                 dict(
-                    image=item.name,
-                    source_file=str(path),
-                    frame_index=item.frame_index,
+                    row,
                     status='ok',
                     lesions=len(lesions),
                     height=item.image.shape[0],

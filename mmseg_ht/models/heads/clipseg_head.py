@@ -28,11 +28,11 @@ from typing import Dict, List, Optional, Sequence
 import torch
 import torch.nn as nn
 from mmengine.logging import MMLogger
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 
 from mmseg_ht.models.text_encoder import OpenCLIPTextEncoder
 from mmseg_ht.utils import warn_random_init
+from .multi_level_head import MultiLevelDecodeHead
 
 
 def encode_prompt_ensemble(text_encoder: Dict, prompts: Sequence[str]) -> torch.Tensor:
@@ -56,7 +56,7 @@ def encode_prompt_ensemble(text_encoder: Dict, prompts: Sequence[str]) -> torch.
 
 
 @MODELS.register_module()
-class CLIPSegHead(BaseDecodeHead):
+class CLIPSegHead(MultiLevelDecodeHead):
     """CLIPSeg decoder conditioned on a fixed text prompt (ensemble).
 
     Args:
@@ -86,13 +86,7 @@ class CLIPSegHead(BaseDecodeHead):
                  prompts: Sequence[str] = ('a lesion in an ultrasound image', ),
                  dropout_ratio: float = 0.0,
                  **kwargs) -> None:
-        super().__init__(
-            in_channels=list(in_channels),
-            channels=channels,
-            in_index=list(in_index),
-            input_transform='multiple_select',
-            dropout_ratio=dropout_ratio,
-            **kwargs)
+        super().__init__(in_channels, channels, in_index, dropout_ratio, **kwargs)
         self.prompts = list(prompts)
         condition = encode_prompt_ensemble(text_encoder or {}, self.prompts)
         self.register_buffer('text_condition', condition)  # saved in checkpoints

@@ -10,14 +10,14 @@ quarter of the cost (tested in tests/test_models/test_heads.py).
 from typing import List, Sequence
 
 import torch
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 
 from .multi_level_fusion import MultiLevelFusion
+from .multi_level_head import MultiLevelDecodeHead
 
 
 @MODELS.register_module()
-class MultiLevelAggHead(BaseDecodeHead):
+class MultiLevelAggHead(MultiLevelDecodeHead):
     """Multi-level aggregation + bilinear decode head (mmseg ``BaseDecodeHead``).
 
     Args:
@@ -34,13 +34,7 @@ class MultiLevelAggHead(BaseDecodeHead):
                  in_index: Sequence[int] = (0, 1, 2),
                  dropout_ratio: float = 0.0,
                  **kwargs) -> None:
-        super().__init__(
-            in_channels=list(in_channels),
-            channels=channels,
-            in_index=list(in_index),
-            input_transform='multiple_select',
-            dropout_ratio=dropout_ratio,
-            **kwargs)
+        super().__init__(in_channels, channels, in_index, dropout_ratio, **kwargs)
         self.fusion = MultiLevelFusion(self.in_channels, channels)
 
     def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:
