@@ -108,7 +108,7 @@ class MultiScaleDepthwiseConv(nn.Module):
 
     def _fusable(self) -> bool:
         sizes = [conv.kernel_size for conv in self.convs]
-        largest = max(k[0] for k in sizes)
+        largest = self._largest_kernel_size()
         return all(k[0] == k[1] and k[0] % 2 == largest % 2 and conv.padding == (k[0] // 2, ) *
                    2 and conv.stride == (1, 1) and conv.dilation == (1, 1)
                    for k, conv in zip(sizes, self.convs))
