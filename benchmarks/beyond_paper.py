@@ -4,8 +4,8 @@
         [--busi-converted data/beyond_busi] [--per-class 40] [--prepare-only]
         [--arch ViT-B-16-quickgelu] [--weights CLIP.pt] [--device cpu|cuda] [--amp]
         [--iters 50] [--shots 1 2 4 8 16] [--seg-iters 300] [--seg-lr 1e-3]
-        [--tta-steps 20] [--parts retrieval coop tta] [--jobs 1] [--time-limit 0]
-        [--work-dir work_dirs/beyond_paper] [--out work_dirs/beyond_paper]
+        [--tta-steps 20] [--parts retrieval coop tta tta_busi] [--jobs 1] [--time-limit 0]
+        [--reuse] [--work-dir work_dirs/beyond_paper] [--out work_dirs/beyond_paper]
 
 Runs the repo's own tools in subprocesses and writes ``OUT/beyond_paper.json`` and
 ``OUT/beyond_paper.md`` (rewritten as each run finishes, so a killed run leaves what it had):
@@ -16,7 +16,9 @@ Runs the repo's own tools in subprocesses and writes ``OUT/beyond_paper.json`` a
 3. TTA (phantom): an HT segmentor first learns the built-in phantom (``--seg-iters``), then
    tools/tta.py adapts it to a shifted copy (another scanner's gain, blur, depth, speckle and
    attenuation): Dice before vs after with the default objective (feature alignment + flip
-   consistency) and with entropy + flip, plus the unshifted test split as a control.
+   consistency) and with entropy + flip, plus the unshifted test split as a control;
+4. TTA (BUSI): the same chain with the converted BUSI subset as the source set (its segmentor
+   trains on the subset's train split, the shifted copy is made from the whole subset).
 
 BUSI: ``--busi-converted DIR`` is used as it is when it exists; otherwise the first
 ``--per-class`` benign and malignant images of the ``--busi`` release are converted into it
@@ -24,9 +26,9 @@ BUSI: ``--busi-converted DIR`` is used as it is when it exists; otherwise the fi
 ``--device cuda`` runs every tool on the GPU (with ``--jobs`` tool chains side by side and
 ``--time-limit`` as a hard stop); ``--amp`` trains with bf16 autocast. Without ``--weights``
 the towers are randomly initialised: the BUSI tables then show that each pipeline runs and
-how it moves the numbers of an uninformative backbone, not what CLIP weights give; the TTA
-table means something because its segmentor has learnt the phantom first (its source Dice
-is printed, and flagged when it has not). ``--arch mmseg_ht-tiny-vit16`` runs it in minutes.
+how it moves the numbers of an uninformative backbone, not what CLIP weights give; a TTA
+table means something when its segmentor has learnt its source set first (its source Dice
+is printed, and flagged below 30 %). ``--arch mmseg_ht-tiny-vit16`` runs it in minutes.
 """
 import argparse
 import json
@@ -55,6 +57,8 @@ ENTROPY_FLIP = [
     '--align-weight', '0', '--entropy-weight', '1', '--flip-weight', '1', '--lr', '1e-4', '--steps',
     '10'
 ]  # the objective issue #16 named (its old defaults)
+TTA_PREFIX = dict(phantom='', busi='busi_')  # run names (and their work dirs) per source set
+PARTS = ('retrieval', 'coop', 'tta', 'tta_busi')
 
 
 def parse_args() -> argparse.Namespace:
@@ -94,8 +98,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--parts',
         nargs='+',
-        default=['retrieval', 'coop', 'tta'],
-        choices=['retrieval', 'coop', 'tta'])
+        default=list(PARTS),
+        choices=PARTS,
+        help='tta: the phantom; tta_busi: the converted BUSI subset')
     parser.add_argument('--jobs', type=int, default=1, help='tool chains run side by side')
     parser.add_argument(
         '--time-limit',
@@ -103,6 +108,11 @@ def parse_args() -> argparse.Namespace:
         default=0,
         help='seconds; no tool starts after it and running ones are stopped '
         '(0: none)')
+    parser.add_argument(
+        '--reuse',
+        action='store_true',
+        help='take the results of runs that finished in an earlier call with the same work '
+        'dir instead of running them again (fills in what a --time-limit stopped)')
     parser.add_argument('--work-dir', default='work_dirs/beyond_paper')
     parser.add_argument('--out', help='where beyond_paper.json/.md go (default: the work dir)')
     return parser.parse_args()
@@ -214,6 +224,14 @@ class Bench:
             self.metrics[name] = record
         return record
 
+    def reused(self, name: str, file: str = 'test_results.json') -> bool:
+        """With --reuse: record ``name`` from its finished run in the work dir (True), if any."""
+        if not (self.args.reuse and (self.work / name / file).is_file()):
+            return False
+        self.record(name, file)
+        print(f'[{name}] reused {self.work / name / file}', flush=True)
+        return True
+
     def train_and_test(self,
                        name: str,
                        config: str,
@@ -225,6 +243,9 @@ class Bench:
             f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
             f'default_hooks.checkpoint.interval={iters}', f'train_dataloader.batch_size={batch}'
         ]
+        checkpoint = self.work / name / f'iter_{iters}.pth'
+        if checkpoint.is_file() and self.reused(name):
+            return checkpoint
         self.run(
             f'{name}_train',
             'tools/train.py',
@@ -236,7 +257,6 @@ class Bench:
             *options,
             *schedule,
             data_root=data)
-        checkpoint = self.work / name / f'iter_{iters}.pth'
         self.run(
             f'{name}_test',
             'tools/test.py',
@@ -255,7 +275,9 @@ class Bench:
         """Independent sequences of tool calls (the longest first), by name."""
         chains = {}
         if 'tta' in self.args.parts:
-            chains['tta'] = self.tta_chain
+            chains['tta'] = lambda: self.tta_chain('phantom', self.make_phantom())
+        if 'tta_busi' in self.args.parts:
+            chains['tta_busi'] = lambda: self.tta_chain('busi', busi)
         if {'retrieval', 'coop'} & set(self.args.parts):
             chains['zero_shot'] = lambda: self.zero_shot_chain(busi)
         if 'retrieval' in self.args.parts:
@@ -275,6 +297,8 @@ class Bench:
         options = [*self.image, *self.cls_head]
         checkpoint = self.train_and_test('head', 'configs/cls/clip-frozen_busi.py', busi, options,
                                          self.args.iters)
+        if self.reused('head_knn'):
+            return
         self.run(
             'head_knn',
             'tools/build_reference_bank.py',
@@ -290,17 +314,18 @@ class Bench:
         self.record('head_knn')
 
     def zero_shot_chain(self, busi: Path) -> None:
-        self.run(
-            'zero_shot',
-            'tools/zero_shot.py',
-            'configs/zero_shot/clip_busi.py',
-            '--work-dir',
-            str(self.work / 'zero_shot'),
-            '--cfg-options',
-            *self.text,
-            data_root=busi)
-        self.record('zero_shot', 'zero_shot_results.json')
-        if 'retrieval' in self.args.parts:
+        if not self.reused('zero_shot', 'zero_shot_results.json'):
+            self.run(
+                'zero_shot',
+                'tools/zero_shot.py',
+                'configs/zero_shot/clip_busi.py',
+                '--work-dir',
+                str(self.work / 'zero_shot'),
+                '--cfg-options',
+                *self.text,
+                data_root=busi)
+            self.record('zero_shot', 'zero_shot_results.json')
+        if 'retrieval' in self.args.parts and not self.reused('zero_shot_tip'):
             self.run(
                 'zero_shot_tip',
                 'tools/build_reference_bank.py',
@@ -313,16 +338,17 @@ class Bench:
                 data_root=busi)
             self.record('zero_shot_tip')
 
-    def seg_options(self) -> List[str]:
+    def seg_options(self, dataset: str) -> List[str]:
+        """Tower and head options of the TTA segmentor (the phantom swaps the data set type)."""
         phantom = [
             f'{loader}.dataset.type=PhantomUSDataset'
             for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
-        ]
+        ] if dataset == 'phantom' else []
         return [*self.image, *self.seg_head, *phantom]
 
-    def tta_chain(self) -> None:
-        """Phantom -> source segmentor -> shifted copy -> tools/tta.py three ways."""
-        phantom, shifted = self.work / 'phantom', self.work / 'phantom_shifted'
+    def make_phantom(self) -> Path:
+        """The 224-px phantom (made once per work dir)."""
+        phantom = self.work / 'phantom'
         if not (phantom / 'phantom_info.json').is_file():
             self.run(
                 'phantom',
@@ -330,23 +356,33 @@ class Bench:
                 str(phantom),
                 *PHANTOM,
                 data_root=phantom)
+        return phantom
+
+    def tta_chain(self, dataset: str, source: Path) -> None:
+        """Source set -> source segmentor -> shifted copy -> tools/tta.py three ways; the run
+        names carry TTA_PREFIX[dataset]."""
+        prefix = TTA_PREFIX[dataset]
+        shifted = self.work / f'{dataset}_shifted'
         if not (shifted / 'shift_info.json').is_file():
             shutil.rmtree(shifted, ignore_errors=True)
             self.run(
-                'phantom_shift',
+                f'{dataset}_shift',
                 'tools/make_shifted_dataset.py',
-                str(phantom),
+                str(source),
                 str(shifted),
                 *SHIFT,
-                data_root=phantom)
-        options = self.seg_options()
+                data_root=source)
+        options = self.seg_options(dataset)
         train = [f'optim_wrapper.optimizer.lr={self.args.seg_lr}']
-        checkpoint = self.train_and_test('seg', SEG_CONFIG, phantom, [*options, *train],
+        checkpoint = self.train_and_test(f'{prefix}seg', SEG_CONFIG, source, [*options, *train],
                                          self.args.seg_iters, self.args.seg_batch)
         default = ['--lr', '3e-4', '--steps', str(self.args.tta_steps)]  # tools/tta.py's
         runs = (('tta_shifted', shifted, default), ('tta_shifted_entropy', shifted, ENTROPY_FLIP),
-                ('tta_source', phantom, default))
-        for name, target, objective in runs:
+                ('tta_source', source, default))
+        for run, target, objective in runs:
+            name = prefix + run
+            if self.reused(name, 'tta_results.json'):
+                continue
             self.run(
                 name,
                 'tools/tta.py',
@@ -356,7 +392,7 @@ class Bench:
                 '--out',
                 str(self.work / name / 'adapted.pth'),
                 '--source-data',
-                str(phantom),
+                str(source),
                 '--batch-size',
                 '8',
                 *objective,
@@ -390,7 +426,9 @@ class Bench:
             lines.append(f'| 0 (10-prompt ensemble) | {self.cells("zero_shot")} | – |')
             tables['CoOp vs the head on K shots vs the prompt ensemble (BUSI)'] = lines
         if 'tta' in self.args.parts:
-            tables['Test-time adaptation (phantom, HT segmentor)'] = self.tta_table()
+            tables['Test-time adaptation (phantom, HT segmentor)'] = self.tta_table('phantom')
+        if 'tta_busi' in self.args.parts:
+            tables['Test-time adaptation (BUSI, HT segmentor)'] = self.tta_table('busi')
         return tables
 
     def values(self, name: str, keys, which: Optional[str] = None) -> Optional[List[float]]:
@@ -421,21 +459,26 @@ class Bench:
         return (f' ({report["steps_done"]} steps, {stop}; foreground share '
                 f'{report["shares_before"][1]:.3f} -> {report["shares_after"][1]:.3f}{gap})')
 
-    def tta_table(self) -> List[str]:
+    def tta_table(self, dataset: str) -> List[str]:
+        """Source, shifted before and after TTA (two objectives), and the no-shift control."""
+        prefix = TTA_PREFIX[dataset]
         lines = [
             '| HT segmentor | Dice | IoU | HD95 (px) |', '|---|---|---|---|',
-            self.row('source test split', 'seg', SEG_KEYS),
-            self.row('  after TTA on it (no-shift control)' + self.tta_note('tta_source'),
-                     'tta_source', SEG_KEYS, 'after'),
-            self.row('shifted test split, before TTA', 'tta_shifted', SEG_KEYS, 'before'),
-            self.row('  after TTA, feature alignment + flip' + self.tta_note('tta_shifted'),
-                     'tta_shifted', SEG_KEYS, 'after'),
-            self.row('  after TTA, entropy + flip (lr 1e-4)' + self.tta_note('tta_shifted_entropy'),
-                     'tta_shifted_entropy', SEG_KEYS, 'after')
+            self.row('source test split', f'{prefix}seg', SEG_KEYS),
+            self.row('  after TTA on it (no-shift control)' + self.tta_note(f'{prefix}tta_source'),
+                     f'{prefix}tta_source', SEG_KEYS, 'after'),
+            self.row('shifted test split, before TTA', f'{prefix}tta_shifted', SEG_KEYS, 'before'),
+            self.row(
+                '  after TTA, feature alignment + flip' + self.tta_note(f'{prefix}tta_shifted'),
+                f'{prefix}tta_shifted', SEG_KEYS, 'after'),
+            self.row(
+                '  after TTA, entropy + flip (lr 1e-4)' +
+                self.tta_note(f'{prefix}tta_shifted_entropy'), f'{prefix}tta_shifted_entropy',
+                SEG_KEYS, 'after')
         ]
-        source = self.values('seg', ('Dice', ))
+        source = self.values(f'{prefix}seg', ('Dice', ))
         if source and source[0] < LEARNT_FLOOR:
-            lines.append(f'\n**The source segmentor did not learn the phantom (Dice '
+            lines.append(f'\n**The source segmentor did not learn the {dataset} set (Dice '
                          f'{source[0]:.1f} % < {LEARNT_FLOOR:.0f} %): the TTA rows mean '
                          'nothing; give more --seg-iters or another --seg-lr.**')
         return lines
@@ -498,7 +541,7 @@ def main() -> None:
     work = Path(args.work_dir).resolve()
     work.mkdir(parents=True, exist_ok=True)
     busi = None
-    if {'retrieval', 'coop'} & set(args.parts) or args.prepare_only:
+    if {'retrieval', 'coop', 'tta_busi'} & set(args.parts) or args.prepare_only:
         converted = Path(args.busi_converted).resolve() if args.busi_converted else work / 'busi'
         busi = subset_busi(Path(args.busi), converted, args.per_class)
         size = folder_size(busi) / 2**20
@@ -516,7 +559,7 @@ def main() -> None:
     weights = args.weights or 'none (randomly initialised towers)'
     header = (f'# Beyond the paper ({args.arch}, weights {weights}, device {args.device}'
               f'{", bf16 AMP" if args.amp else ""}; BUSI models {args.iters} iterations, TTA '
-              f'source segmentor {args.seg_iters} iterations on the phantom)')
+              f'source segmentors {args.seg_iters} iterations)')
     report = Report(args, bench, Path(args.out).resolve() if args.out else work, header)
 
     def execute(name: str, chain: Callable[[], None]) -> None:
