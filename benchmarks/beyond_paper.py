@@ -232,6 +232,13 @@ class Bench:
         print(f'[{name}] reused {self.work / name / file}', flush=True)
         return True
 
+    def run_recorded(self, name: str, file: str, *args: str, data_root: Path) -> None:
+        """Run a tool that writes WORK/name/file and keep its record (with --reuse, an earlier
+        run's record when there is one)."""
+        if not self.reused(name, file):
+            self.run(name, *args, data_root=data_root)
+            self.record(name, file)
+
     def train_and_test(self,
                        name: str,
                        config: str,
@@ -297,10 +304,9 @@ class Bench:
         options = [*self.image, *self.cls_head]
         checkpoint = self.train_and_test('head', 'configs/cls/clip-frozen_busi.py', busi, options,
                                          self.args.iters)
-        if self.reused('head_knn'):
-            return
-        self.run(
+        self.run_recorded(
             'head_knn',
+            'test_results.json',
             'tools/build_reference_bank.py',
             'configs/retrieval/clip-frozen-knn_busi.py',
             '--checkpoint',
@@ -311,23 +317,22 @@ class Bench:
             '--cfg-options',
             *options,
             data_root=busi)
-        self.record('head_knn')
 
     def zero_shot_chain(self, busi: Path) -> None:
-        if not self.reused('zero_shot', 'zero_shot_results.json'):
-            self.run(
-                'zero_shot',
-                'tools/zero_shot.py',
-                'configs/zero_shot/clip_busi.py',
-                '--work-dir',
-                str(self.work / 'zero_shot'),
-                '--cfg-options',
-                *self.text,
-                data_root=busi)
-            self.record('zero_shot', 'zero_shot_results.json')
-        if 'retrieval' in self.args.parts and not self.reused('zero_shot_tip'):
-            self.run(
+        self.run_recorded(
+            'zero_shot',
+            'zero_shot_results.json',
+            'tools/zero_shot.py',
+            'configs/zero_shot/clip_busi.py',
+            '--work-dir',
+            str(self.work / 'zero_shot'),
+            '--cfg-options',
+            *self.text,
+            data_root=busi)
+        if 'retrieval' in self.args.parts:
+            self.run_recorded(
                 'zero_shot_tip',
+                'test_results.json',
                 'tools/build_reference_bank.py',
                 'configs/retrieval/clip-tip_busi.py',
                 '--test',
@@ -336,7 +341,6 @@ class Bench:
                 '--cfg-options',
                 *self.text,
                 data_root=busi)
-            self.record('zero_shot_tip')
 
     def seg_options(self, dataset: str) -> List[str]:
         """Tower and head options of the TTA segmentor (the phantom swaps the data set type)."""
@@ -381,10 +385,9 @@ class Bench:
                 ('tta_source', source, default))
         for run, target, objective in runs:
             name = prefix + run
-            if self.reused(name, 'tta_results.json'):
-                continue
-            self.run(
+            self.run_recorded(
                 name,
+                'tta_results.json',
                 'tools/tta.py',
                 SEG_CONFIG,
                 str(checkpoint),
@@ -401,7 +404,6 @@ class Bench:
                 '--cfg-options',
                 *options,
                 data_root=target)
-            self.record(name, 'tta_results.json')
 
     # ------------------------------------------------------------------ tables
     def tables(self) -> Dict[str, List[str]]:
